@@ -1,0 +1,20 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The repository root, found by walking up from this module to the first folder with a package.json.
+ * The same code runs from `conformance/` (tsx, during development) and from `dist/conformance/` (tsc
+ * output), so paths to spec/, docs/ and reports/ must never be relative to the module itself.
+ */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('repository root (package.json) not found above ' + import.meta.url);
+    dir = parent;
+  }
+}
+
+export const fromRoot = (...parts: string[]): string => join(repoRoot(), ...parts);
