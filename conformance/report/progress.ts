@@ -1,3 +1,4 @@
+import { outcomeOf, type Outcome } from './formatters/common.js';
 import type { CheckResult, ReportDocument } from './types.js';
 
 /** What the runner tells the person watching. On a TTY: a line per check; in CI: failures and summary only. */
@@ -7,19 +8,56 @@ export interface Progress {
 }
 
 export interface ProgressOptions {
-  stream: NodeJS.WritableStream;
+  stream: NodeJS.WritableStream & { isTTY?: boolean };
   /** True on a terminal outside CI (no CI=true and stream is a TTY). */
   interactive: boolean;
+  /** Defaults to: interactive, the stream is a TTY, and NO_COLOR is not set (https://no-color.org). */
+  color?: boolean;
 }
 
-/** Skeleton: the reports work replaces this with the real console reporter. */
-export function createProgress({ stream, interactive }: ProgressOptions): Progress {
+const SYMBOL: Readonly<Record<Outcome, string>> = { pass: '✔', fail: '✖', warning: '⚠', error: '!', skip: '-' };
+const WORD: Readonly<Record<Outcome, string>> = {
+  pass: 'pass',
+  fail: 'FAIL',
+  warning: 'warn',
+  error: 'ERROR',
+  skip: 'skip',
+};
+// ANSI SGR codes: green, red, yellow, magenta, grey.
+const COLOUR: Readonly<Record<Outcome, string>> = { pass: '32', fail: '31', warning: '33', error: '35', skip: '90' };
+
+/**
+ * The console reporter. Interactive: every check as it completes. CI or no TTY: only failures, warnings
+ * and errors (a quiet log is one people read). finished() lists what needs attention; the runner prints
+ * the closing `N passed, N failed, N skipped` line itself, so it is not repeated here.
+ */
+export function createProgress({ stream, interactive, color }: ProgressOptions): Progress {
+  const useColour = color ?? (interactive && stream.isTTY === true && !process.env['NO_COLOR']);
+  const paint = (outcome: Outcome, text: string): string =>
+    useColour ? `\u001b[${COLOUR[outcome]}m${text}\u001b[0m` : text;
   return {
     checkFinished(r) {
-      if (interactive || r.status === 'failed' || r.status === 'errored') {
-        stream.write(`${r.status.padEnd(7)} ${r.level.padEnd(6)} ${r.id}${r.message ? ' — ' + r.message : ''}\n`);
+      const outcome = outcomeOf(r);
+      if (!interactive && (outcome === 'pass' || outcome === 'skip')) return;
+      const head = `${paint(outcome, `${SYMBOL[outcome]} ${WORD[outcome].padEnd(5)}`)} ${r.level.padEnd(6)} ${r.id} (${Math.round(r.durationMs)} ms)`;
+      const detail = r.message && outcome !== 'pass' ? ` — ${oneLine(r.message)}` : '';
+      stream.write(head + detail + '\n');
+    },
+    finished(report) {
+      const groups: Array<[Outcome, string]> = [
+        ['fail', 'failed (MUST)'],
+        ['error', 'errored'],
+        ['warning', 'warnings'],
+      ];
+      for (const [outcome, label] of groups) {
+        const ids = report.checks.filter((c) => outcomeOf(c) === outcome).map((c) => c.id);
+        if (ids.length) stream.write(`${paint(outcome, label)}: ${ids.join(', ')}\n`);
       }
     },
-    finished() {},
   };
 }
+
+const oneLine = (s: string): string => {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? flat.slice(0, 199) + '…' : flat;
+};

@@ -1,0 +1,85 @@
+import { realpathSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { fromRoot } from '../paths.js';
+import { PROFILES, type Profile } from '../profiles.js';
+import { FAULTS } from '../standin/faults.js';
+import { CHECKS } from './index.js';
+import type { CheckDefinition } from './types.js';
+
+/**
+ * docs/checks.md, generated from the registry, the profiles and the fault table so that the catalogue cannot
+ * drift from the code (a test compares the file with this output). Run: `npx tsx conformance/checks/catalogue.ts`.
+ */
+
+const cell = (s: string): string => s.replace(/\|/g, '\\|');
+
+function faultsCatching(id: string): string {
+  const ids = FAULTS.filter((f) => (f.catches as readonly string[]).includes(id)).map((f) => `\`${f.id}\``);
+  return ids.length ? ids.join(', ') : '—';
+}
+
+function checkRow(c: CheckDefinition): string {
+  const requires = (c.requires ?? []).map((r) => `\`${r}\``).join(', ') || '—';
+  return `| \`${c.id}\` | ${c.level} | ${cell(c.title)} | ${requires} | \`${c.specRef}\` | ${faultsCatching(c.id)} |`;
+}
+
+function profileRow(p: Profile): string {
+  const none = p.noCredentials.map((a) => `${a.status}${a.emptyBody ? ' (empty)' : ''}`).join(' or ');
+  const caps = p.capabilities.length ? p.capabilities.join(', ') : '(none: shape only)';
+  return `| \`${p.id}\` | ${p.specVersion} | ${none} | ${p.bearer ? 'yes' : 'no'} | ${p.deleteStatus} | ${p.listOrder} | ${caps} |`;
+}
+
+export function renderCatalogue(): string {
+  const categories = [...new Set(CHECKS.map((c) => c.category))];
+  const lines = [
+    '<!-- generated from conformance/checks/index.ts by conformance/checks/catalogue.ts; do not edit -->',
+    '# Check catalogue',
+    '',
+    `${CHECKS.length} checks, run in this order. The level alone decides the grade: a failed MUST makes the target`,
+    'non-conformant (exit 1); a failed SHOULD or MAY is a warning. A check whose requirement is not met is skipped',
+    'with the reason; one that could not judge (network, TLS, timeout) is errored (exit 2). IDs are frozen.',
+    '',
+    'Requirements: `basic` needs `--user`, `other-user` needs `--other-user`, `writes` needs `--allow-writes`; the',
+    'rest are capabilities of the profile (a spec mock has none of them).',
+    '',
+  ];
+  for (const cat of categories) {
+    lines.push(
+      `## ${cat}`,
+      '',
+      '| ID | Level | Title | Requires | Spec | Caught faults |',
+      '|---|---|---|---|---|---|',
+    );
+    lines.push(...CHECKS.filter((c) => c.category === cat).map(checkRow), '');
+  }
+  lines.push(
+    '## Profiles',
+    '',
+    'What differs between versions (real-server-behaviour.md §2–§4). Normative differences, which make a',
+    'target of one version fail the profile of another: the status without credentials (404 tolerated only up',
+    'to 18.02), the Error body (a string up to 18.02, an object from 19.02: the spec variants say so), Bearer',
+    '(required from 18.02) and the DELETE status (202 in 17.06, 204 from 18.02). The list order is a SHOULD.',
+    '',
+    '| Profile | Spec | Without credentials | Bearer | DELETE | Order | Capabilities |',
+    '|---|---|---|---|---|---|---|',
+    ...Object.values(PROFILES).map(profileRow),
+    '',
+    '`--profile auto` detects the version from `GET /configuration` (19.02+), else from the answer without',
+    'credentials and the wording of error bodies, and records `{profile, reason}` in `report.target.detection`.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  try {
+    return script !== undefined && import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  writeFileSync(fromRoot('docs', 'checks.md'), renderCatalogue());
+}

@@ -1,0 +1,57 @@
+import * as auth from './auth.js';
+import * as isolation from './isolation.js';
+import * as lifecycle from './lifecycle.js';
+import * as methods from './methods.js';
+import * as secrets from './secrets.js';
+import * as shape from './shape.js';
+import * as tokens from './tokens.js';
+import type { CheckDefinition } from './types.js';
+
+/**
+ * The ordered registry. Order matters in three places: lifecycle checks hand their token on in this order,
+ * shape-error-bodies judges every error body the run saw before it, and the secrets checks, last, search
+ * every response of the run. IDs are frozen: a test asserts they are unique, kebab-case, and cover faults.ts.
+ */
+export const CHECKS: readonly CheckDefinition[] = [
+  auth.noneRejected,
+  auth.none401,
+  auth.basicValid,
+  auth.basicWrongPassword,
+  auth.basicUnknownUser,
+  auth.basicMalformedRejected,
+  auth.basicMalformed4xx,
+  tokens.xAuthToken,
+  tokens.macaroonHeader,
+  auth.bearer,
+  tokens.garbage,
+  tokens.tamperedSignature,
+  tokens.expiredCaveat,
+  tokens.futureCaveat,
+  tokens.unknownCaveat,
+  tokens.sameUser,
+  shape.listContentType,
+  shape.listSchema,
+  shape.listNoNull,
+  shape.listNoDuplicates,
+  tokens.wellFormed,
+  methods.notAllowed,
+  methods.allowHeader,
+  methods.unacceptable,
+  methods.headOptions,
+  methods.trailingSlash,
+  isolation.disjoint,
+  lifecycle.create,
+  lifecycle.createdListed,
+  lifecycle.createdFirst,
+  lifecycle.createdAuthenticates,
+  lifecycle.remove,
+  lifecycle.deletedUnlisted,
+  lifecycle.deletedRejected,
+  shape.errorBodies,
+  secrets.noPassword,
+  secrets.noForeignToken,
+];
+
+export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id);
+export const checkById = (id: string): CheckDefinition | undefined => CHECKS.find((c) => c.id === id);
+export type { CheckDefinition } from './types.js';

@@ -1,0 +1,149 @@
+import { expect } from 'chai';
+import { PreconditionError } from '../errors.js';
+import { checkWellFormed } from '../token/index.js';
+import { expectAuthError, expectStatus, expectValid } from './assert.js';
+import { LIST_PATH, tokensOf } from './state.js';
+import type { CheckContext } from './types.js';
+import { defineCheck } from './types.js';
+
+/**
+ * Create, list, authenticate, delete (real-server-behaviour.md §4). Only with --allow-writes. The checks run
+ * in registry order and hand the created token on through the run state; whatever the run created and did not
+ * delete is removed by the runner's cleanup, also when a check fails or the run is interrupted.
+ */
+
+const POST = '#/paths/~1user~1client_tokens/post';
+const DELETE = '#/paths/~1user~1client_tokens~1{tid}/delete';
+const REQUIRES = ['writes', 'lifecycle', 'basic'] as const;
+
+function created(ctx: CheckContext): string {
+  const t = ctx.run.created;
+  if (t === undefined) throw new PreconditionError('P_STATE', 'no token was created (see lifecycle-create)');
+  return t;
+}
+
+function deleted(ctx: CheckContext): string {
+  const t = ctx.run.deleted;
+  if (t === undefined) throw new PreconditionError('P_STATE', 'no token was deleted (see lifecycle-delete)');
+  return t;
+}
+
+async function freshList(ctx: CheckContext): Promise<string[]> {
+  const res = await ctx.get({ kind: 'basic', user: ctx.requireUser() }, { as: 'user' });
+  expectStatus(res, 200);
+  return tokensOf(res);
+}
+
+export const create = defineCheck({
+  id: 'lifecycle-create',
+  level: 'MUST',
+  title: 'creates a well-formed token on POST with Content-Type: application/json (200 ClientToken)',
+  category: 'lifecycle',
+  specRef: POST,
+  requires: REQUIRES,
+  async run(ctx) {
+    ctx.requireUser();
+    const { res, token } = await ctx.run.createToken('user', []);
+    ctx.attach(res);
+    // Hand the token on even when the status is wrong, so that the later checks still judge their own rule.
+    if (token !== undefined) ctx.run.created = token;
+    expectStatus(res, 200);
+    expectValid(ctx, res, 'ClientToken');
+    const wf = checkWellFormed(token ?? '');
+    if (!wf.ok) expect.fail(`the created token is not well formed: ${wf.reason}`);
+  },
+});
+
+export const createdListed = defineCheck({
+  id: 'lifecycle-created-listed',
+  level: 'MUST',
+  title: 'lists a created token',
+  category: 'lifecycle',
+  specRef: POST,
+  requires: REQUIRES,
+  async run(ctx) {
+    const token = created(ctx);
+    expect((await freshList(ctx)).includes(token), 'the created token is not listed').to.equal(true);
+  },
+});
+
+export const createdFirst = defineCheck({
+  id: 'lifecycle-created-first',
+  level: 'SHOULD',
+  title: 'lists a created token first (newest first)',
+  category: 'lifecycle',
+  specRef: POST,
+  requires: REQUIRES,
+  async run(ctx) {
+    if (ctx.profile.listOrder !== 'newest-first')
+      throw new PreconditionError('P_PROFILE', `profile ${ctx.profile.id} lists tokens by name`);
+    const token = created(ctx);
+    const list = await freshList(ctx);
+    expect(list.indexOf(token), 'position of the created token in the list').to.equal(0);
+  },
+});
+
+export const createdAuthenticates = defineCheck({
+  id: 'lifecycle-created-authenticates',
+  level: 'MUST',
+  title: 'authenticates a created token',
+  category: 'lifecycle',
+  specRef: POST,
+  requires: REQUIRES,
+  async run(ctx) {
+    const res = await ctx.get({ kind: 'x-auth-token', token: created(ctx) }, { as: 'user' });
+    expectStatus(res, 200);
+  },
+});
+
+export const remove = defineCheck({
+  id: 'lifecycle-delete',
+  level: 'MUST',
+  title: 'deletes a created token on DELETE /user/client_tokens/{tid} (202 in 17.06, 204 from 18.02)',
+  category: 'lifecycle',
+  specRef: DELETE,
+  requires: REQUIRES,
+  async run(ctx) {
+    const token = created(ctx);
+    const res = await ctx.send(
+      'DELETE',
+      { kind: 'basic', user: ctx.requireUser() },
+      { path: `${LIST_PATH}/${token}`, as: 'user' },
+    );
+    if (res.status >= 200 && res.status < 300) {
+      ctx.run.pending.delete(token);
+      ctx.run.deleted = token;
+    }
+    expectStatus(res, ctx.profile.deleteStatus);
+  },
+});
+
+export const deletedUnlisted = defineCheck({
+  id: 'lifecycle-deleted-unlisted',
+  level: 'MUST',
+  title: 'no longer lists a deleted token',
+  category: 'lifecycle',
+  specRef: DELETE,
+  requires: REQUIRES,
+  async run(ctx) {
+    const token = deleted(ctx);
+    const listed = (await freshList(ctx)).includes(token);
+    // Still there: the cleanup must try again.
+    if (listed) ctx.run.pending.set(token, 'user');
+    expect(listed, 'the deleted token is still listed').to.equal(false);
+  },
+});
+
+export const deletedRejected = defineCheck({
+  id: 'lifecycle-deleted-rejected',
+  level: 'MUST',
+  title: 'rejects a deleted token with 401',
+  category: 'lifecycle',
+  specRef: DELETE,
+  requires: REQUIRES,
+  async run(ctx) {
+    const res = await ctx.get({ kind: 'x-auth-token', token: deleted(ctx) });
+    if (res.status === 200) ctx.run.pending.set(deleted(ctx), 'user');
+    expectAuthError(ctx, res);
+  },
+});

@@ -1,0 +1,240 @@
+import { Agent, request } from 'undici';
+import { HarnessError, type HarnessErrorCode } from './errors.js';
+import { redactHeaders, type Redactor } from './redact.js';
+import type { Exchange, RecordedResponse } from './report/types.js';
+
+/**
+ * The runner's only way to the network: one keep-alive undici Agent per run, hard timeouts, TLS options, and a
+ * redacted Exchange for every request. Transport problems become HarnessErrors with stable codes (we could not
+ * judge); anything the server did answer is returned as it is, for the checks to judge.
+ */
+export interface HttpOptions {
+  readonly timeoutMs: number;
+  readonly caPem?: string;
+  readonly insecure?: boolean;
+  readonly redactor: Redactor;
+}
+
+export interface HttpRequest {
+  readonly method: string;
+  /** Absolute URL. */
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  /** Lower-cased names; repeated headers joined with ", ". */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly bodyText: string;
+  /** The parsed body when it is JSON; undefined when empty or not JSON (see jsonError). */
+  readonly json?: unknown;
+  readonly jsonError?: string;
+  /** The redacted record of this request and response. */
+  readonly exchange: Exchange;
+  /** Method, path, status and a trimmed, redacted body: the message a user needs. */
+  readonly summary: string;
+}
+
+/** Observes every completed request with its raw texts, for the secrets checks (never written anywhere). */
+export type RawObserver = (
+  req: HttpRequest,
+  res: { status: number; headers: Record<string, string>; bodyText: string },
+) => void;
+
+const REPORT_BODY_LIMIT = 4096;
+const SUMMARY_BODY_LIMIT = 300;
+
+export class HttpClient {
+  readonly #agent: Agent;
+  readonly #opts: HttpOptions;
+
+  constructor(opts: HttpOptions) {
+    this.#opts = opts;
+    this.#agent = new Agent({
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connectTimeout: opts.timeoutMs,
+      connect: {
+        rejectUnauthorized: !opts.insecure,
+        ...(opts.caPem !== undefined && { ca: opts.caPem }),
+      },
+    });
+  }
+
+  async send(req: HttpRequest, observe?: RawObserver): Promise<HttpResponse> {
+    const started = performance.now();
+    const recordedRequest = this.#recordRequest(req);
+    try {
+      const res = await request(req.url, {
+        method: req.method,
+        headers: { ...req.headers },
+        ...(req.body !== undefined && { body: Buffer.from(req.body) }),
+        dispatcher: this.#agent,
+        // The overall deadline: headersTimeout/bodyTimeout alone would let a trickling server run on.
+        signal: AbortSignal.timeout(this.#opts.timeoutMs),
+      });
+      const headers = flattenHeaders(res.headers);
+      const bodyText = await readBody(res.body, headers, req.method);
+      observe?.(req, { status: res.statusCode, headers, bodyText });
+      const exchange: Exchange = {
+        request: recordedRequest,
+        response: this.#recordResponse(res.statusCode, headers, bodyText),
+        durationMs: Math.round(performance.now() - started),
+      };
+      return {
+        status: res.statusCode,
+        headers,
+        bodyText,
+        ...parseJson(bodyText),
+        exchange,
+        summary: this.#summary(req, exchange),
+      };
+    } catch (e) {
+      const err = toHarnessError(e, req, this.#opts.timeoutMs);
+      const exchange: Exchange = {
+        request: recordedRequest,
+        error: { code: err.code, message: this.#opts.redactor.redact(err.message) },
+        durationMs: Math.round(performance.now() - started),
+      };
+      throw new HttpFailure(err.code, this.#opts.redactor.redact(err.message), exchange, e);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  #recordRequest(req: HttpRequest): Exchange['request'] {
+    const r = this.#opts.redactor;
+    return {
+      method: req.method,
+      url: r.redact(stripUserinfo(req.url)),
+      headers: redactHeaders({ ...req.headers }, r),
+      ...(req.body !== undefined && { body: r.redact(req.body) }),
+    };
+  }
+
+  #recordResponse(status: number, headers: Record<string, string>, bodyText: string): RecordedResponse {
+    // Trim before redacting: a 10,000-token list is megabytes and the report keeps a few KiB. The cut drops a
+    // trailing partial word, so that no prefix of a secret survives at the edge, where no pattern would match.
+    const cut = bodyText.length > REPORT_BODY_LIMIT;
+    const kept = cut ? bodyText.slice(0, REPORT_BODY_LIMIT).replace(/[^\s"',:;{}[\]]+$/, '') : bodyText;
+    return {
+      status,
+      headers: redactHeaders(headers, this.#opts.redactor),
+      body: this.#opts.redactor.redact(kept),
+      ...(cut && { bodyTruncatedForReport: true }),
+    };
+  }
+
+  #summary(req: HttpRequest, ex: Exchange): string {
+    const path = this.#opts.redactor.redact(new URL(req.url).pathname);
+    const body = ex.response?.body ?? '';
+    const shown = body.length > SUMMARY_BODY_LIMIT ? body.slice(0, SUMMARY_BODY_LIMIT) + '…' : body;
+    return `${req.method} ${path} → ${ex.response?.status ?? '-'}${shown ? ' ' + shown : ' (empty body)'}`;
+  }
+}
+
+/** A transport failure with the redacted exchange that shows it; a HarnessError for everything else. */
+export class HttpFailure extends HarnessError {
+  constructor(
+    code: HarnessErrorCode,
+    message: string,
+    readonly exchange: Exchange,
+    cause: unknown,
+  ) {
+    super(code, message, { cause });
+  }
+}
+
+function stripUserinfo(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.href;
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+async function readBody(
+  body: { text(): Promise<string> },
+  headers: Record<string, string>,
+  method: string,
+): Promise<string> {
+  const text = await body.text();
+  const declared = headers['content-length'];
+  // undici does not always notice a short body when the server closes cleanly; compare bytes ourselves.
+  if (declared !== undefined && method !== 'HEAD' && Buffer.byteLength(text) < Number(declared)) {
+    throw new HarnessError(
+      'E_TRUNCATED',
+      `body ended after ${Buffer.byteLength(text)} of ${declared} bytes (content-length)`,
+    );
+  }
+  return text;
+}
+
+function parseJson(text: string): { json?: unknown; jsonError?: string } {
+  if (text === '') return { jsonError: 'empty body' };
+  try {
+    return { json: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { jsonError: `not JSON: ${(e as Error).message}` };
+  }
+}
+
+const TLS_CODES =
+  /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|ERR_OSSL)/;
+
+function errorCodes(e: unknown): string[] {
+  const codes: string[] = [];
+  for (let cur = e, depth = 0; cur instanceof Error && depth < 5; cur = cur.cause, depth++) {
+    const c = (cur as { code?: unknown }).code;
+    if (typeof c === 'string') codes.push(c);
+    codes.push(cur.name);
+  }
+  return codes;
+}
+
+/** Maps undici, node:net and node:tls errors onto the harness codes the report keys on. */
+export function toHarnessError(e: unknown, req: HttpRequest, timeoutMs: number): HarnessError {
+  if (e instanceof HarnessError) return e;
+  const codes = errorCodes(e);
+  const message = e instanceof Error ? e.message : String(e);
+  const where = `${req.method} ${new URL(req.url).pathname}`;
+  const has = (...cs: string[]): boolean => codes.some((c) => cs.includes(c));
+  if (
+    has(
+      'TimeoutError',
+      'AbortError',
+      'UND_ERR_HEADERS_TIMEOUT',
+      'UND_ERR_BODY_TIMEOUT',
+      'UND_ERR_CONNECT_TIMEOUT',
+      'ETIMEDOUT',
+    )
+  ) {
+    return new HarnessError('E_TIMEOUT', `${where}: no complete answer within ${timeoutMs} ms`, { cause: e });
+  }
+  if (codes.some((c) => TLS_CODES.test(c)) || /certificate|SSL|TLS/i.test(message)) {
+    return new HarnessError('E_TLS', `${where}: TLS failure (${codes[0] ?? message}): ${message}`, { cause: e });
+  }
+  if (has('UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) {
+    return new HarnessError('E_TRUNCATED', `${where}: body shorter than its content-length`, { cause: e });
+  }
+  if (has('UND_ERR_SOCKET') && /closed|terminated/i.test(message)) {
+    return new HarnessError('E_TRUNCATED', `${where}: connection closed before the response was complete`, {
+      cause: e,
+    });
+  }
+  if (has('ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET')) {
+    return new HarnessError('E_CONNECT', `${where}: cannot connect (${codes[0] ?? 'error'}): ${message}`, { cause: e });
+  }
+  return new HarnessError('E_INTERNAL', `${where}: ${message}`, { cause: e });
+}

@@ -1,0 +1,86 @@
+import type { CheckResult, ReportDocument } from '../types.js';
+import { exchangeText, outcomeOf } from './common.js';
+import { escapeXml, escapeXmlAttr } from './xml.js';
+
+/**
+ * JUnit XML for Jenkins, GitLab and GitHub test views: one <testsuite>, one <testcase> per check.
+ *
+ * A failed SHOULD/MAY check (a warning) is written as a PASSED testcase whose <system-out> starts with
+ * "warning:". A warning does not make the target non-conformant, and every JUnit consumer paints a
+ * <failure> red; <skipped> was rejected as well, because it would claim the check was never run and
+ * hide the evidence among precondition skips. The `warnings` property carries the count.
+ */
+export function formatJunit(report: ReportDocument): string {
+  const { summary } = report;
+  const seconds = toSeconds(report.durationMs);
+  const suiteAttrs = attrs({
+    name: `${report.tool.name} (${report.target.profile})`,
+    tests: summary.total,
+    failures: summary.failed,
+    errors: summary.errored,
+    skipped: summary.skipped,
+    time: seconds,
+    // Second precision, no zone: the form every consumer parses (Ant wrote local time without a zone).
+    timestamp: report.startedAt.slice(0, 19),
+  });
+  const properties = [
+    ['target', report.target.url],
+    ['profile', report.target.profile],
+    ['verdict', report.verdict],
+    ['warnings', String(summary.warnings)],
+    ['tool.version', report.tool.version],
+    ...(report.target.detection
+      ? [['detection', `${report.target.detection.profile}: ${report.target.detection.reason}`]]
+      : []),
+    ...report.errors.map((e) => ['run.error', `${e.code}: ${e.message}`]),
+  ]
+    .map(([name, value]) => `      <property ${attrs({ name: name ?? '', value: value ?? '' })}/>`)
+    .join('\n');
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites ${attrs({ name: report.tool.name, tests: summary.total, failures: summary.failed, errors: summary.errored, time: seconds })}>`,
+    `  <testsuite ${suiteAttrs}>`,
+    '    <properties>',
+    properties,
+    '    </properties>',
+    ...report.checks.map(testcase),
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function testcase(check: CheckResult): string {
+  const open = `    <testcase ${attrs({ classname: check.category, name: `[${check.level}] ${check.id} — ${check.title}`, time: toSeconds(check.durationMs) })}`;
+  const body = testcaseBody(check);
+  return body === '' ? `${open}/>` : `${open}>\n${body}\n    </testcase>`;
+}
+
+function testcaseBody(check: CheckResult): string {
+  const text = escapeXml(details(check));
+  switch (outcomeOf(check)) {
+    case 'pass':
+      return '';
+    case 'fail':
+      return `      <failure ${attrs({ type: check.level, message: check.message })}>${text}</failure>`;
+    case 'warning':
+      return `      <system-out>warning: [${check.level}] ${check.id}: ${text}</system-out>`;
+    case 'error':
+      return `      <error ${attrs({ type: check.code ?? 'E_INTERNAL', message: check.message })}>${text}</error>`;
+    case 'skip':
+      return `      <skipped ${attrs({ message: check.message })}/>`;
+  }
+}
+
+/** The failure text a CI view shows: the reason, the spec reference, then the redacted exchanges. */
+function details(check: CheckResult): string {
+  return [check.message, `spec: ${check.specRef}`, ...check.exchanges.map(exchangeText)].join('\n\n');
+}
+
+const toSeconds = (ms: number): string => (ms / 1000).toFixed(3);
+
+function attrs(values: Record<string, string | number>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}="${escapeXmlAttr(String(v))}"`)
+    .join(' ');
+}

@@ -1,0 +1,110 @@
+import type { CheckResult, ReportDocument } from '../types.js';
+import { checksWithEvidence, exchangeText, formatMs, OUTCOME_LABEL, outcomeOf, VERDICT_LABEL } from './common.js';
+
+/**
+ * report.md, for pull-request comments and release notes: the verdict line, a summary table, then each
+ * failure, error and warning with its evidence folded in <details> so a long comment stays readable.
+ */
+export function formatMarkdown(report: ReportDocument): string {
+  const { summary } = report;
+  const icon = { conformant: '✅', 'non-conformant': '❌', error: '⚠️' }[report.verdict];
+  const out: string[] = [
+    `## ${icon} Onezone conformance: ${VERDICT_LABEL[report.verdict]}`,
+    '',
+    `Target ${code(report.target.url)}${report.target.embedded ? ' (embedded stand-in)' : ''} · profile ${code(report.target.profile)}` +
+      ` · ${summary.total} checks in ${formatMs(report.durationMs)} · ${cell(report.tool.name)} ${cell(report.tool.version)} · ${report.startedAt}`,
+  ];
+  if (report.target.detection)
+    out.push(
+      '',
+      `Profile detected: ${code(report.target.detection.profile)} (${inline(report.target.detection.reason)})`,
+    );
+  out.push(
+    '',
+    '| Passed | Failed (MUST) | Warnings (SHOULD/MAY) | Errored | Skipped | Total |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${summary.passed} | ${summary.failed} | ${summary.warnings} | ${summary.errored} | ${summary.skipped} | ${summary.total} |`,
+  );
+  if (report.errors.length) {
+    out.push('', '### Run errors', '', ...report.errors.map((e) => `- ${code(e.code)} ${inline(e.message)}`));
+  }
+  const sections: Array<[string, CheckResult[]]> = [
+    ['Failures (MUST)', checksWithEvidence(report).filter((c) => outcomeOf(c) === 'fail')],
+    ['Errors (could not judge)', checksWithEvidence(report).filter((c) => outcomeOf(c) === 'error')],
+    ['Warnings (SHOULD/MAY)', checksWithEvidence(report).filter((c) => outcomeOf(c) === 'warning')],
+  ];
+  for (const [heading, checks] of sections) {
+    if (checks.length) out.push('', `### ${heading}`, '', ...checks.map(evidenceItem));
+  }
+  const skipped = report.checks.filter((c) => outcomeOf(c) === 'skip');
+  if (skipped.length) {
+    out.push(
+      '',
+      `<details><summary>Skipped (${skipped.length})</summary>`,
+      '',
+      ...skipped.map((c) => `- ${code(c.id)}: ${inline(c.message)}`),
+      '',
+      '</details>',
+    );
+  }
+  out.push(
+    '',
+    `<details><summary>All checks (${report.checks.length})</summary>`,
+    '',
+    '| Status | Level | Check | Time |',
+    '| --- | --- | --- | ---: |',
+  );
+  out.push(
+    ...report.checks.map(
+      (c) =>
+        `| ${OUTCOME_LABEL[outcomeOf(c)]} | ${c.level} | ${code(c.id)} ${cell(c.title)} | ${formatMs(c.durationMs)} |`,
+    ),
+  );
+  out.push('', '</details>', '');
+  return out.join('\n');
+}
+
+function evidenceItem(check: CheckResult): string {
+  const lines = [
+    `- **${code(check.id)}** [${check.level}] ${inline(check.title)} (spec: ${code(check.specRef)})`,
+    '',
+    `  ${inline(check.message)}`,
+  ];
+  if (check.exchanges.length) {
+    const text = check.exchanges.map(exchangeText).join('\n\n');
+    const fence = '`'.repeat(Math.max(3, longestBacktickRun(text) + 1));
+    lines.push(
+      '',
+      `  <details><summary>Evidence: ${check.exchanges.length} exchange(s)</summary>`,
+      '',
+      fence + 'http',
+      text,
+      fence,
+      '',
+      '  </details>',
+    );
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+const longestBacktickRun = (s: string): number => Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+
+/** Inline code that survives any content: the delimiter is longer than any backtick run inside. */
+function code(s: string): string {
+  const ticks = '`'.repeat(longestBacktickRun(s) + 1);
+  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ')}${pad}${ticks}`;
+}
+
+/** Plain text inside a paragraph or list item: no HTML, no line breaks, no stray emphasis. */
+const inline = (s: string): string =>
+  s
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]|#])/g, '\\$1');
+
+/** Text inside a table cell. */
+const cell = inline;

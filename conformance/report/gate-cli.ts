@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Ajv } from 'ajv';
+import { HarnessError, isHarnessError } from '../errors.js';
+import { fromRoot } from '../paths.js';
+import { gate, type AllowlistEntry } from './gate.js';
+import type { ReportDocument } from './types.js';
+import { validateReport } from './validate.js';
+
+/**
+ * `npm run gate -- --report R [--baseline B] [--allowlist A]`. Exit 0: release may go; 1: blocked
+ * (non-conformant, regression, expired or stale allowlist entry); 2: could not judge (bad input, or a
+ * report whose run errored). The allowlist defaults to reports/baseline/allowlist.json when that file
+ * exists: reports/ is git-ignored except README.md and baseline/, and an allowlist must be committed.
+ */
+export const DEFAULT_ALLOWLIST = fromRoot('reports', 'baseline', 'allowlist.json');
+
+export const GATE_USAGE = `usage: npm run gate -- --report <report.json> [--baseline <report.json>] [--allowlist <allowlist.json>]
+  --report     the report to judge (e.g. reports/latest/report.json)
+  --baseline   a report of an earlier run: a check that passed there and fails now blocks (a regression)
+  --allowlist  known deviations {"entries":[{"id","reason","expires":"YYYY-MM-DD","profile"?}]}
+               default: reports/baseline/allowlist.json if present; --no-allowlist ignores it`;
+
+export interface GateIo {
+  readonly out: NodeJS.WritableStream;
+  readonly err: NodeJS.WritableStream;
+  readonly cwd: string;
+  readonly now: Date;
+}
+
+export function gateCli(argv: readonly string[], io: GateIo): 0 | 1 | 2 {
+  try {
+    const args = parseGateArgs(argv);
+    if (args === 'help') {
+      io.out.write(GATE_USAGE + '\n');
+      return 0;
+    }
+    const at = (p: string): string => resolve(io.cwd, p);
+    const report = loadReport(at(args.report), 'report');
+    const baseline = args.baseline === undefined ? undefined : loadReport(at(args.baseline), 'baseline');
+    const allowlistPath = args.noAllowlist
+      ? undefined
+      : args.allowlist !== undefined
+        ? at(args.allowlist)
+        : existsSync(DEFAULT_ALLOWLIST)
+          ? DEFAULT_ALLOWLIST
+          : undefined;
+    const allowlist = allowlistPath === undefined ? [] : loadAllowlist(allowlistPath);
+    io.out.write(`report:    ${at(args.report)}\n`);
+    if (args.baseline !== undefined) io.out.write(`baseline:  ${at(args.baseline)}\n`);
+    io.out.write(`allowlist: ${allowlistPath ?? '(none)'}${allowlistPath ? ` (${allowlist.length} entries)` : ''}\n`);
+    const result = gate(report, { ...(baseline && { baseline }), allowlist, now: io.now });
+    for (const line of result.lines) io.out.write(line + '\n');
+    return result.exitCode;
+  } catch (e) {
+    if (!isHarnessError(e)) throw e;
+    io.err.write(`error ${e.code}: ${e.message}\n${e.code === 'E_USAGE' ? GATE_USAGE + '\n' : ''}`);
+    return 2;
+  }
+}
+
+interface GateArgs {
+  report: string;
+  baseline?: string;
+  allowlist?: string;
+  noAllowlist: boolean;
+}
+
+function parseGateArgs(argv: readonly string[]): GateArgs | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        report: { type: 'string' },
+        baseline: { type: 'string' },
+        allowlist: { type: 'string' },
+        'no-allowlist': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new HarnessError('E_USAGE', (e as Error).message);
+  }
+  if (values.help) return 'help';
+  if (values.report === undefined) throw new HarnessError('E_USAGE', '--report is required');
+  return {
+    report: values.report,
+    ...(values.baseline !== undefined && { baseline: values.baseline }),
+    ...(values.allowlist !== undefined && { allowlist: values.allowlist }),
+    noAllowlist: values['no-allowlist'],
+  };
+}
+
+function readJson(path: string, what: string): unknown {
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new HarnessError(
+      'E_USAGE',
+      `${what} ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new HarnessError('E_REPORT', `${what} ${path} is not JSON: ${(e as Error).message}`);
+  }
+}
+
+function loadReport(path: string, what: string): ReportDocument {
+  const v = validateReport(readJson(path, what));
+  if (!v.ok)
+    throw new HarnessError('E_REPORT', `${what} ${path} does not match report.schema.json: ${v.errors.join('; ')}`);
+  return v.report;
+}
+
+const ALLOWLIST_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['entries'],
+  properties: {
+    $comment: { type: 'string' },
+    entries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'reason', 'expires'],
+        properties: {
+          id: { type: 'string', minLength: 1 },
+          reason: { type: 'string', minLength: 1 },
+          expires: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T.+)?$' },
+          profile: { type: 'string', minLength: 1 },
+        },
+      },
+    },
+  },
+} as const;
+
+/** An allowlist without a reason or a parseable expiry is refused: an entry that never expires is the thing to avoid. */
+export function loadAllowlist(path: string): AllowlistEntry[] {
+  const doc = readJson(path, 'allowlist');
+  const validate = new Ajv({ allErrors: true }).compile<{ entries: AllowlistEntry[] }>(ALLOWLIST_SCHEMA);
+  if (!validate(doc)) {
+    const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
+    throw new HarnessError('E_USAGE', `allowlist ${path} is invalid: ${why}`);
+  }
+  const undated = doc.entries.filter((e) => Number.isNaN(Date.parse(e.expires)));
+  if (undated.length)
+    throw new HarnessError(
+      'E_USAGE',
+      `allowlist ${path}: expires is not a date for ${undated.map((e) => e.id).join(', ')}`,
+    );
+  return doc.entries;
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  // npm runs scripts in the package root; INIT_CWD is where the user typed the command, so paths resolve from there.
+  const cwd = process.env['INIT_CWD'] ?? process.cwd();
+  process.exitCode = gateCli(process.argv.slice(2), { out: process.stdout, err: process.stderr, cwd, now: new Date() });
+}

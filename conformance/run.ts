@@ -1,0 +1,347 @@
+import { readFileSync } from 'node:fs';
+import { AssertionError } from 'chai';
+import Mocha from 'mocha';
+import { detectProfile, type Detection } from './checks/detect.js';
+import { CHECKS } from './checks/index.js';
+import { compileSchemas } from './checks/schemas.js';
+import { RunState } from './checks/state.js';
+import type { CheckDefinition, Requirement } from './checks/types.js';
+import type { RunConfig } from './config.js';
+import { HarnessError, isHarnessError, isPreconditionError, PreconditionError } from './errors.js';
+import { HttpClient, HttpFailure } from './http.js';
+import { fromRoot } from './paths.js';
+import { getProfile, hasCapability, type Profile, type ProfileId } from './profiles.js';
+import { Redactor } from './redact.js';
+import type { Progress } from './report/progress.js';
+import type { CheckResult, CheckStatus, Exchange, ReportDocument } from './report/types.js';
+
+/**
+ * Runs the registry against one target and returns the canonical result document. Mocha is the engine: one
+ * mocha Test per check, in registry order, with a silent reporter; outcomes are classified here (a chai
+ * AssertionError fails, a PreconditionError skips, anything else is a harness error) and turned into the
+ * document by the pure buildReport().
+ */
+export interface RunOptions {
+  /** Told about each check as it finishes (the console reporter). */
+  readonly progress?: Progress;
+  /** The target is a stand-in the caller started (report.target.embedded); default: config.embedded. */
+  readonly embedded?: boolean;
+  /** Install SIGINT/SIGTERM handlers that remove created tokens before exiting (the CLI does). */
+  readonly handleSignals?: boolean;
+  /** Receives the run's Redactor once built, e.g. to scrub console output with it. */
+  readonly onRedactor?: (r: Redactor) => void;
+}
+
+/** What one check did, before it becomes a CheckResult. */
+export interface Outcome {
+  readonly status: CheckStatus;
+  readonly message: string;
+  readonly code?: string;
+  readonly durationMs: number;
+  readonly exchanges: Exchange[];
+}
+
+export interface ReportInput {
+  readonly config: RunConfig;
+  readonly targetUrl: string;
+  readonly profile: string;
+  readonly detection?: Detection;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly results: readonly CheckResult[];
+  readonly errors: ReadonlyArray<{ code: string; message: string }>;
+  readonly toolVersion: string;
+}
+
+/** Run-level problems that do not make the verdict unjudgeable (the verdict stands; the report says it). */
+const NON_BLOCKING_ERRORS = new Set(['E_CLEANUP']);
+/** Preflight failures that mean the target cannot be judged at all: stop at once. */
+const UNREACHABLE = new Set(['E_CONNECT', 'E_TLS', 'E_TIMEOUT']);
+
+export function toCheckResult(check: CheckDefinition, o: Outcome): CheckResult {
+  return {
+    id: check.id,
+    level: check.level,
+    title: check.title,
+    category: check.category,
+    specRef: check.specRef,
+    status: o.status,
+    message: o.message,
+    ...(o.code !== undefined && { code: o.code }),
+    durationMs: o.durationMs,
+    exchanges: o.exchanges,
+  };
+}
+
+/** The pure half of the runner: outcomes in, canonical document out. */
+export function buildReport(input: ReportInput): ReportDocument {
+  const { results, config } = input;
+  const count = (pred: (r: CheckResult) => boolean): number => results.filter(pred).length;
+  const summary = {
+    total: results.length,
+    passed: count((r) => r.status === 'passed'),
+    failed: count((r) => r.status === 'failed' && r.level === 'MUST'),
+    warnings: count((r) => r.status === 'failed' && r.level !== 'MUST'),
+    skipped: count((r) => r.status === 'skipped'),
+    errored: count((r) => r.status === 'errored'),
+  };
+  const blockingErrors = input.errors.filter((e) => !NON_BLOCKING_ERRORS.has(e.code)).length;
+  // A MUST failure proves non-conformance even when other checks could not be judged.
+  const exitCode: 0 | 1 | 2 = summary.failed > 0 ? 1 : summary.errored > 0 || blockingErrors > 0 ? 2 : 0;
+  return {
+    schemaVersion: 1,
+    tool: { name: 'onezone-client-tokens-conformance', version: input.toolVersion },
+    target: {
+      url: input.targetUrl,
+      embedded: config.embedded,
+      profile: input.profile,
+      ...(input.detection && { detection: { profile: input.detection.profile, reason: input.detection.reason } }),
+      ...(input.targetUrl.startsWith('https:') && {
+        tls: { verify: !config.insecure, ...(config.caFile !== undefined && { ca: config.caFile }) },
+      }),
+    },
+    options: {
+      allowWrites: config.allowWrites,
+      otherUser: config.otherUser !== undefined,
+      tokenGiven: config.token !== undefined,
+      timeoutMs: config.timeoutMs,
+    },
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
+    verdict: exitCode === 0 ? 'conformant' : exitCode === 1 ? 'non-conformant' : 'error',
+    exitCode,
+    summary,
+    checks: [...results],
+    errors: [...input.errors],
+  };
+}
+
+export function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Why a requirement is not met, or undefined when it is. */
+function unmet(req: Requirement, profile: Profile, config: RunConfig): PreconditionError | undefined {
+  switch (req) {
+    case 'writes':
+      return config.allowWrites
+        ? undefined
+        : new PreconditionError('P_NO_WRITES', 'needs --allow-writes (creates and deletes a temporary token)');
+    case 'other-user':
+      return config.otherUser
+        ? undefined
+        : new PreconditionError('P_NO_OTHER_USER', 'needs --other-user NAME:PASSWORD');
+    case 'basic':
+      return config.user ? undefined : new PreconditionError('P_NO_BASIC', 'needs --user NAME:PASSWORD');
+    default:
+      return hasCapability(profile, req)
+        ? undefined
+        : new PreconditionError('P_PROFILE', `profile ${profile.id} cannot show this (no ${req})`);
+  }
+}
+
+const isAssertion = (e: unknown): e is Error =>
+  e instanceof AssertionError || (e instanceof Error && e.name === 'AssertionError');
+
+/** Classifies what a check threw: the one place where fail, skip and error are told apart. */
+export function classify(e: unknown, redactor: Redactor): Pick<Outcome, 'status' | 'message' | 'code'> {
+  const msg = (x: unknown): string => redactor.redact(x instanceof Error ? x.message : String(x));
+  if (isAssertion(e)) return { status: 'failed', message: msg(e) };
+  if (isPreconditionError(e)) return { status: 'skipped', message: msg(e), code: e.code };
+  if (isHarnessError(e)) return { status: 'errored', message: msg(e), code: e.code };
+  return { status: 'errored', message: `internal error: ${msg(e)}`, code: 'E_INTERNAL' };
+}
+
+export async function executeCheck(
+  check: CheckDefinition,
+  state: RunState,
+  profile: Profile,
+  config: RunConfig,
+  redactor: Redactor,
+): Promise<Outcome> {
+  const started = performance.now();
+  const exchanges: Exchange[] = [];
+  const done = (o: Pick<Outcome, 'status' | 'message' | 'code'>): Outcome => ({
+    ...o,
+    durationMs: Math.round(performance.now() - started),
+    exchanges,
+  });
+  for (const req of check.requires ?? []) {
+    const why = unmet(req, profile, config);
+    if (why) return done(classify(why, redactor));
+  }
+  try {
+    const notes: string[] = [];
+    await check.run(state.contextFor(exchanges, notes));
+    return done({ status: 'passed', message: redactor.redact(notes.join('; ')) });
+  } catch (e) {
+    // A failed memoised fact carries the exchange that shows it; make it this check's evidence too.
+    if (e instanceof HttpFailure && !exchanges.includes(e.exchange)) exchanges.push(e.exchange);
+    return done(classify(e, redactor));
+  }
+}
+
+class SilentReporter extends Mocha.reporters.Base {}
+
+/** Runs the checks as a mocha suite and returns one outcome per check, in registry order. */
+async function runSuite(
+  checks: readonly CheckDefinition[],
+  exec: (c: CheckDefinition) => Promise<Outcome>,
+  perCheckTimeoutMs: number,
+  onOutcome: (c: CheckDefinition, o: Outcome) => void,
+): Promise<Map<string, Outcome>> {
+  const outcomes = new Map<string, Outcome>();
+  const record = (c: CheckDefinition, o: Outcome): void => {
+    if (outcomes.has(c.id)) return; // a late result after a mocha timeout must not overwrite it
+    outcomes.set(c.id, o);
+    onOutcome(c, o);
+  };
+  const mocha = new Mocha({ reporter: SilentReporter, timeout: perCheckTimeoutMs, bail: false });
+  const byTitle = new Map(checks.map((c) => [c.id, c]));
+  for (const check of checks) {
+    mocha.suite.addTest(
+      new Mocha.Test(check.id, async function (this: Mocha.Context) {
+        const o = await exec(check);
+        record(check, o);
+        if (o.status === 'skipped') this.skip();
+        if (o.status !== 'passed') throw new Error(o.message);
+      }),
+    );
+  }
+  await new Promise<void>((resolve) => {
+    const runner = mocha.run(() => {
+      resolve();
+    });
+    runner.on('fail', (test, err) => {
+      const check = byTitle.get(test.title);
+      if (check && !outcomes.has(check.id)) {
+        // Only mocha's own timeout gets here without an outcome: the check did not finish in time.
+        record(check, {
+          status: 'errored',
+          message: firstLine(err),
+          code: 'E_TIMEOUT',
+          durationMs: perCheckTimeoutMs,
+          exchanges: [],
+        });
+      }
+    });
+  });
+  // Removes the runner's process listeners (uncaughtException, unhandledRejection): runs repeat in-process.
+  mocha.dispose();
+  return outcomes;
+}
+
+/** Mocha's timeout message, first line only (it names no secret: it comes from mocha, not the target). */
+const firstLine = (err: unknown): string => (err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'failed');
+
+function resolveProfileId(config: RunConfig, detection: Detection | undefined): ProfileId {
+  if (config.profile === 'auto') return detection?.profile ?? 'onezone-17.06';
+  return config.profile;
+}
+
+/** Runs every check against `config.target` and returns the report (also on harness failures: exit 2). */
+export async function runConformance(config: RunConfig, options: RunOptions = {}): Promise<ReportDocument> {
+  const startedAt = new Date();
+  const targetUrl = config.target;
+  if (targetUrl === undefined)
+    throw new HarnessError('E_USAGE', 'runConformance needs config.target (the CLI starts the stand-in)');
+  const redactor = new Redactor();
+  options.onRedactor?.(redactor);
+  const http = new HttpClient({
+    timeoutMs: config.timeoutMs,
+    redactor,
+    insecure: config.insecure,
+    ...(config.caPem !== undefined && { caPem: config.caPem }),
+  });
+  const errors: Array<{ code: string; message: string }> = [];
+  let state: RunState | undefined;
+  const interrupt = (): void => {
+    // Remove what the run created, then leave with the conventional code of an interrupted process.
+    void (state?.cleanup() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  if (options.handleSignals) {
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+  }
+  let detection: Detection | undefined;
+  let profileId: string = config.profile;
+  let results: CheckResult[] = [];
+  try {
+    if (config.profile === 'auto') detection = await detectProfile(http, targetUrl);
+    const profile = getProfile(resolveProfileId(config, detection));
+    profileId = profile.id;
+    const schemas = compileSchemas(profile.specVersion);
+    const stop = await preflight(http, targetUrl);
+    if (stop) {
+      errors.push({ code: stop.code, message: `preflight: ${redactor.redact(stop.message)}` });
+    } else {
+      state = new RunState({
+        baseUrl: targetUrl,
+        http,
+        redactor,
+        profile,
+        schemas,
+        allowWrites: config.allowWrites,
+        ...(config.user && { user: config.user }),
+        ...(config.otherUser && { otherUser: config.otherUser }),
+        ...(config.token !== undefined && { token: config.token }),
+      });
+      const s = state;
+      const outcomes = await runSuite(
+        CHECKS,
+        (c) => executeCheck(c, s, profile, config, redactor),
+        config.timeoutMs * 4 + 2000,
+        (c, o) => options.progress?.checkFinished(toCheckResult(c, o)),
+      );
+      results = CHECKS.map((c) =>
+        toCheckResult(
+          c,
+          outcomes.get(c.id) ?? {
+            status: 'errored',
+            message: 'did not run',
+            code: 'E_INTERNAL',
+            durationMs: 0,
+            exchanges: [],
+          },
+        ),
+      );
+    }
+  } catch (e) {
+    const err = isHarnessError(e) ? e : new HarnessError('E_INTERNAL', (e as Error).message, { cause: e });
+    errors.push({ code: err.code, message: redactor.redact(err.message) });
+  } finally {
+    // Always remove what the run created, also after a failure; problems are reported, not thrown.
+    if (state) errors.push(...(await state.cleanup()).map((p) => ({ ...p, message: redactor.redact(p.message) })));
+    if (options.handleSignals) {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+    }
+    await http.close();
+  }
+  return buildReport({
+    config: { ...config, embedded: options.embedded ?? config.embedded },
+    targetUrl,
+    profile: profileId,
+    ...(detection && { detection }),
+    startedAt,
+    finishedAt: new Date(),
+    results,
+    errors,
+    toolVersion: toolVersion(),
+  });
+}
+
+/** One request nobody can object to; a transport failure here means the target cannot be judged at all. */
+async function preflight(http: HttpClient, targetUrl: string): Promise<HarnessError | undefined> {
+  try {
+    await http.send({ method: 'GET', url: `${targetUrl}/user/client_tokens` });
+    return undefined;
+  } catch (e) {
+    return isHarnessError(e) && UNREACHABLE.has(e.code) ? e : undefined;
+  }
+}

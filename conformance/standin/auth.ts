@@ -1,0 +1,108 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { PasswordVerifier } from './passwords.js';
+import type { UserRecord } from './state.js';
+import { verifyAccessToken, type TokenIssuer, type VerifyLeniency } from './tokens.js';
+import type { AuthFailure } from './versions.js';
+
+/**
+ * Who is calling (real-server-behaviour.md §2). The first method that answers "authenticated" or
+ * "error" wins; with no usable credentials the client is nobody. No IdP has authority delegation in the
+ * stand-in, as in a default 17.06.2 install, so prefixed IdP tokens are never tried.
+ */
+export type Principal =
+  | { kind: 'user'; user: UserRecord; via: 'basic' | 'token' }
+  | { kind: 'nobody' }
+  | { kind: 'failed'; failure: AuthFailure; basicUser?: string; password?: string };
+
+/** The switches a fault can flip in authentication; everything else stays faithful. */
+export interface AuthLeniency extends VerifyLeniency {
+  anyPassword: boolean;
+  unknownUserOk: boolean;
+  malformedBasicIsFirstUser: boolean;
+  ignoreTokens: boolean;
+  ignoreMacaroonHeader: boolean;
+  tokensAsFirstUser: boolean;
+}
+
+export interface AuthContext {
+  issuer: TokenIssuer;
+  passwords: PasswordVerifier;
+  lenient: AuthLeniency;
+  /** A user with an empty list, for the `basic-unknown-user-ok` fault; never stored. */
+  phantom: (name: string) => UserRecord;
+}
+
+type Step = Principal | undefined; // undefined: this method does not apply, try the next
+
+const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+function basicStep(ctx: AuthContext, h: IncomingHttpHeaders): Step {
+  const authz = header(h, 'authorization');
+  // The scheme name is case-sensitive in every release: `basic …` is simply not Basic.
+  if (authz === undefined || !authz.startsWith('Basic ')) return undefined;
+  const creds = decodeBasic(authz.slice('Basic '.length));
+  const { store } = ctx.issuer;
+  if (creds === undefined) {
+    const first = store.users[0];
+    if (ctx.lenient.malformedBasicIsFirstUser && first) return { kind: 'user', user: first, via: 'basic' };
+    return { kind: 'failed', failure: { kind: 'basic-malformed' } };
+  }
+  const user = store.userByName(creds.name);
+  if (
+    user !== undefined &&
+    (ctx.lenient.anyPassword || ctx.passwords.verify(creds.name, creds.password, user.password))
+  ) {
+    return { kind: 'user', user, via: 'basic' };
+  }
+  if (user === undefined) {
+    ctx.passwords.verify(creds.name, creds.password, undefined); // same cost as a known user
+    if (ctx.lenient.unknownUserOk) return { kind: 'user', user: ctx.phantom(creds.name), via: 'basic' };
+  }
+  return { kind: 'failed', failure: { kind: 'basic-bad' }, basicUser: creds.name, password: creds.password };
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Strict like Erlang's base64:decode, then split at the FIRST colon (passwords may contain more). */
+export function decodeBasic(value: string): { name: string; password: string } | undefined {
+  if (value === '' || !BASE64.test(value)) return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { name: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function pickToken(ctx: AuthContext, h: IncomingHttpHeaders): string | undefined {
+  if (ctx.lenient.ignoreTokens) return undefined;
+  for (const source of ctx.issuer.behaviour.tokenHeaders) {
+    if (source === 'macaroon' && ctx.lenient.ignoreMacaroonHeader) continue;
+    const value = source === 'bearer' ? bearerOf(header(h, 'authorization')) : header(h, source);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+const bearerOf = (authz: string | undefined): string | undefined =>
+  authz?.startsWith('Bearer ') ? authz.slice('Bearer '.length) : undefined;
+
+function tokenStep(ctx: AuthContext, h: IncomingHttpHeaders): Step {
+  const token = pickToken(ctx, h);
+  if (token === undefined) return undefined;
+  const check = verifyAccessToken(ctx.issuer, token, ctx.lenient);
+  if (!check.ok) return { kind: 'failed', failure: check.failure };
+  const first = ctx.issuer.store.users[0];
+  const user = ctx.lenient.tokensAsFirstUser && first ? first : check.user;
+  return { kind: 'user', user, via: 'token' };
+}
+
+export function authenticate(ctx: AuthContext, h: IncomingHttpHeaders): Principal {
+  const steps = ctx.issuer.behaviour.tokensFirst ? [tokenStep, basicStep] : [basicStep, tokenStep];
+  for (const step of steps) {
+    const outcome = step(ctx, h);
+    if (outcome !== undefined) return outcome;
+  }
+  return { kind: 'nobody' };
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { StandinError } from './errors.js';
+
+/** The seed file: test users, their passwords and how many tokens each starts with. */
+export interface SeedUser {
+  name: string;
+  password: string;
+  tokens: number;
+}
+
+export function readSeed(file: string): SeedUser[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new StandinError('S_SEED', `cannot read the seed file ${file}: ${(e as Error).message}`);
+  }
+  const users = (parsed as { users?: unknown }).users;
+  if (!Array.isArray(users) || users.length === 0)
+    throw new StandinError('S_SEED', `${file}: "users" must be a non-empty array`);
+  return users.map((u, i) => validSeedUser(u, `${file}: users[${i}]`));
+}
+
+function validSeedUser(u: unknown, where: string): SeedUser {
+  const o = (typeof u === 'object' && u !== null ? u : {}) as Record<string, unknown>;
+  const { name, password, tokens = 0 } = o;
+  if (typeof name !== 'string' || name === '' || name.includes(':'))
+    throw new StandinError('S_SEED', `${where}: "name" must be a non-empty string without ':'`);
+  // Basic splits at the first ':', so a ':' in the password would work here but not with every client (Prism).
+  if (typeof password !== 'string' || password === '' || password.includes(':'))
+    throw new StandinError('S_SEED', `${where}: "password" must be a non-empty string without ':'`);
+  if (typeof tokens !== 'number' || !Number.isInteger(tokens) || tokens < 0)
+    throw new StandinError('S_SEED', `${where}: "tokens" must be a non-negative integer`);
+  return { name, password, tokens };
+}

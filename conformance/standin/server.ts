@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { fromRoot } from '../paths.js';
+import type { AuthContext } from './auth.js';
+import { StandinError } from './errors.js';
+import { FAULT_IDS, type FaultId } from './faults.js';
+import { handle, leniencyFor, type HandlerDeps } from './handler.js';
+import { PREFIX } from './http-rules.js';
+import { hashPassword, PasswordVerifier } from './passwords.js';
+import type { Reply } from './reply.js';
+import { readSeed, type SeedUser } from './seed.js';
+import { Store, type UserRecord } from './state.js';
+import { loadTestTls } from './tls.js';
+import { mintFor, type TokenIssuer } from './tokens.js';
+import type { OnezoneVersion, RunningStandin, StandinOptions, StandinUser } from './types.js';
+import { VERSIONS } from './versions.js';
+
+export type { OnezoneVersion, RunningStandin, StandinOptions, StandinUser } from './types.js';
+export { StandinError, type StandinErrorCode } from './errors.js';
+
+/**
+ * A faithful local Onezone for `GET/POST /user/client_tokens` and `DELETE /user/client_tokens/{tid}`
+ * (real-server-behaviour.md §7), on node:http or node:https, with fault switches (faults.ts) that each
+ * break one rule. The embedded default target of the main job.
+ */
+export async function startStandin(opts: StandinOptions = {}): Promise<RunningStandin> {
+  const version: OnezoneVersion = opts.version ?? '17.06';
+  const host = opts.host ?? '127.0.0.1';
+  const faults = new Set(validFaults(opts.faults ?? []));
+  const seed = readSeed(opts.seedFile ?? fromRoot('conformance', 'standin', 'seed.json'));
+  const { store, loaded } = Store.open(opts.dataFile);
+  const issuer: TokenIssuer = {
+    behaviour: VERSIONS[version],
+    store,
+    domain: opts.domain ?? host,
+    nowMs: opts.now ?? Date.now,
+  };
+  if (!loaded) seedStore(issuer, seed);
+
+  const deps: HandlerDeps = {
+    issuer,
+    auth: authContext(issuer, faults),
+    quirks: opts.quirks ?? false,
+    faults,
+    changed: () => {
+      store.save();
+    },
+  };
+  const tls = opts.https ? loadTestTls() : undefined;
+  const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }) : createHttpServer();
+  const lifecycle = new Lifecycle(server);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    void serve(deps, lifecycle, req, res, faults.has('slow') ? (opts.slowMs ?? 10_000) : 0);
+  });
+  await listen(server, host, opts.port ?? 0);
+
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `${tls ? 'https' : 'http'}://${urlHost}:${port}${PREFIX}`,
+    ...(tls && { caPem: tls.caPem }),
+    users: seed
+      .filter((s) => store.userByName(s.name) !== undefined)
+      .map((s): StandinUser => ({ name: s.name, password: s.password })),
+    mintTokens: (userName, count) => mintMany(issuer, userName, count),
+    close: () => lifecycle.close(),
+  };
+}
+
+function validFaults(faults: readonly string[]): FaultId[] {
+  for (const f of faults)
+    if (!(FAULT_IDS as readonly string[]).includes(f)) throw new StandinError('S_USAGE', `unknown fault "${f}"`);
+  return faults as FaultId[];
+}
+
+/** Passwords are hashed at start with a fresh salt; the plaintext stays only in the seed for `users`. */
+function seedStore(issuer: TokenIssuer, seed: readonly SeedUser[]): void {
+  for (const s of seed) {
+    const user = issuer.store.addUser(s.name, hashPassword(s.password));
+    mintInto(issuer, user, s.tokens);
+  }
+  issuer.store.save();
+}
+
+function mintInto(issuer: TokenIssuer, user: UserRecord, count: number): string[] {
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const m = mintFor(issuer, user);
+    issuer.store.addToken(user, m.identifier, m.secret, { token: m.token, name: m.name }, 'first');
+    tokens.push(m.token);
+  }
+  return tokens;
+}
+
+function mintMany(issuer: TokenIssuer, userName: string, count: number): string[] {
+  const user = issuer.store.userByName(userName);
+  if (user === undefined) throw new StandinError('S_UNKNOWN_USER', `no user "${userName}" in the stand-in`);
+  const tokens = mintInto(issuer, user, count);
+  issuer.store.save(); // once per batch: 10 000 atomic rewrites would dominate a benchmark's set-up
+  return tokens;
+}
+
+function authContext(issuer: TokenIssuer, faults: ReadonlySet<FaultId>): AuthContext {
+  return {
+    issuer,
+    passwords: new PasswordVerifier(),
+    lenient: leniencyFor(faults),
+    phantom: (name) => ({
+      id: `phantom-${randomBytes(8).toString('hex')}`,
+      name,
+      password: { salt: '', hash: '', N: 2 },
+      tokens: [],
+    }),
+  };
+}
+
+async function serve(
+  deps: HandlerDeps,
+  lifecycle: Lifecycle,
+  req: IncomingMessage,
+  res: ServerResponse,
+  delayMs: number,
+): Promise<void> {
+  try {
+    const body = await readBody(req);
+    const reply = handle(deps, { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body });
+    if (delayMs > 0) await lifecycle.sleep(delayMs);
+    const truncate =
+      deps.faults.has('truncated-body') &&
+      reply.status === 200 &&
+      req.method === 'GET' &&
+      reply.body.startsWith('{"tokens"');
+    write(res, reply, truncate);
+  } catch {
+    // A bug or a broken connection: cowboy's generic answer to a crashed handler.
+    if (!res.headersSent && !res.destroyed) write(res, { status: 500, body: '' }, false);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** cowboy's defaults only: content-length, date, server. Node adds connection/keep-alive as cowboy 1 does. */
+function write(res: ServerResponse, reply: Reply, truncate: boolean): void {
+  const body = Buffer.from(reply.body, 'utf8');
+  res.statusCode = reply.status;
+  res.setHeader('server', 'Cowboy');
+  res.setHeader('content-length', body.length);
+  if (reply.contentType !== undefined) res.setHeader('content-type', reply.contentType);
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+  if (!truncate) {
+    res.end(body);
+    return;
+  }
+  // The `truncated-body` fault: announce the full length, send half, then drop the connection.
+  res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Tracks sockets and delay timers so that close() ends everything at once, also mid-'slow'. */
+class Lifecycle {
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  private closed = false;
+
+  constructor(private readonly server: Server) {
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('secureConnection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.finish(entry);
+        }, ms),
+        resolve,
+      };
+      this.timers.add(entry);
+    });
+  }
+
+  private finish(entry: { timer: NodeJS.Timeout; resolve: () => void }): void {
+    clearTimeout(entry.timer);
+    this.timers.delete(entry);
+    entry.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    for (const t of [...this.timers]) this.finish(t);
+    return new Promise((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+      for (const s of this.sockets) s.destroy();
+    });
+  }
+}

@@ -1,0 +1,218 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
+import { expect } from 'chai';
+import { fromRoot } from '../paths.js';
+import { gate, type AllowlistEntry } from '../report/gate.js';
+import { gateCli } from '../report/gate-cli.js';
+import type { CheckResult, ReportDocument } from '../report/types.js';
+
+const fixture = (name: string): ReportDocument =>
+  JSON.parse(readFileSync(fromRoot('conformance', 'test', 'fixtures', name), 'utf8')) as ReportDocument;
+
+const NOW = new Date('2026-11-28T10:00:00Z');
+const allow = (id: string, expires: string, extra: Partial<AllowlistEntry> = {}): AllowlistEntry => ({
+  id,
+  reason: 'upstream oz-worker 17.06.2 defect, reported',
+  expires,
+  ...extra,
+});
+
+/** Sets a check's status and keeps summary and verdict consistent, as the runner would. */
+function withStatus(
+  report: ReportDocument,
+  id: string,
+  status: CheckResult['status'],
+  message = `${id} broke`,
+): ReportDocument {
+  const r = structuredClone(report);
+  const c = r.checks.find((x) => x.id === id);
+  if (!c) throw new Error(`no check ${id}`);
+  Object.assign(c, { status, message });
+  const n = (p: (x: CheckResult) => boolean): number => r.checks.filter(p).length;
+  r.summary = {
+    total: r.checks.length,
+    passed: n((x) => x.status === 'passed'),
+    failed: n((x) => x.status === 'failed' && x.level === 'MUST'),
+    warnings: n((x) => x.status === 'failed' && x.level !== 'MUST'),
+    skipped: n((x) => x.status === 'skipped'),
+    errored: n((x) => x.status === 'errored'),
+  };
+  r.verdict = r.summary.failed ? 'non-conformant' : r.summary.errored ? 'error' : 'conformant';
+  r.exitCode = r.summary.failed ? 1 : r.summary.errored ? 2 : 0;
+  return r;
+}
+
+describe('release gate', () => {
+  const pass = fixture('report-pass.json');
+  const fail = fixture('report-fail.json');
+
+  it('passes a conformant report', () => {
+    const g = gate(pass, { now: NOW });
+    expect(g).to.include({ ok: true, exitCode: 0 });
+    expect(g.newFailures).to.deep.equal([]);
+    expect(g.lines.at(-1)).to.match(/^gate: PASS · verdict conformant · onezone-17\.06/);
+  });
+
+  it('blocks a non-conformant report and names the failed MUST check; warnings do not block', () => {
+    const g = gate(fail, { now: NOW });
+    expect(g).to.include({ ok: false, exitCode: 1 });
+    expect(g.newFailures).to.deep.equal(['auth-basic-wrong-password']);
+    expect(g.lines).to.include.members([
+      'FAILED     auth-basic-wrong-password [MUST] expected status 401 for Basic credentials with a wrong password, got 200: GET https://onezone.example.org/api/v3/onezone/user/client_tokens → 200, body \'{"tokens":["[REDACTED token #1e512c57]","[REDACTED token #2702f5c6]"]}\'',
+    ]);
+    expect(g.lines.filter((l) => l.startsWith('warning '))).to.have.length(2);
+    // The same report without its MUST failure passes despite the two warnings.
+    const onlyWarnings = gate(withStatus(fail, 'auth-basic-wrong-password', 'passed', ''), { now: NOW });
+    expect(onlyWarnings).to.include({ ok: true, exitCode: 0 });
+  });
+
+  it('blocks a regression at any level: passed in the baseline, fails now', () => {
+    const now = withStatus(pass, 'http-trailing-slash', 'failed', 'trailing slash answered 404');
+    expect(now.verdict).to.equal('conformant');
+    const g = gate(now, { baseline: pass, now: NOW });
+    expect(g).to.include({ ok: false, exitCode: 1 });
+    expect(g.regressions).to.deep.equal([
+      {
+        id: 'http-trailing-slash',
+        level: 'SHOULD',
+        was: 'passed',
+        now: 'failed',
+        message: 'trailing slash answered 404',
+      },
+    ]);
+    expect(g.lines).to.include(
+      'REGRESSION http-trailing-slash [SHOULD] passed in the baseline, failed now: trailing slash answered 404',
+    );
+    // Without the baseline the same report passes: the regression is what blocks.
+    expect(gate(now, { now: NOW }).ok).to.equal(true);
+  });
+
+  it('reports fixes and checks that vanished from the baseline without blocking', () => {
+    const baseline = withStatus(pass, 'http-trailing-slash', 'failed');
+    baseline.checks.push({ ...structuredClone(baseline.checks[0]!), id: 'retired-check' });
+    const g = gate(pass, { baseline, now: NOW });
+    expect(g.ok).to.equal(true);
+    expect(g.lines).to.include('fixed      http-trailing-slash failed in the baseline, passes now');
+    expect(g.lines).to.include('note       retired-check is in the baseline but not in this report');
+  });
+
+  it('lets an allowlisted failing check through until the entry expires', () => {
+    const g = gate(fail, { allowlist: [allow('auth-basic-wrong-password', '2027-01-31')], now: NOW });
+    expect(g).to.include({ ok: true, exitCode: 0 });
+    expect(g.allowed).to.deep.equal(['auth-basic-wrong-password']);
+    expect(g.lines[0]).to.equal(
+      'allowed    auth-basic-wrong-password [MUST] until 2027-01-31: upstream oz-worker 17.06.2 defect, reported',
+    );
+  });
+
+  it('blocks on an expired allowlist entry and says so', () => {
+    const entry = allow('auth-basic-wrong-password', '2026-11-28');
+    const g = gate(fail, { allowlist: [entry], now: NOW });
+    expect(g).to.include({ ok: false, exitCode: 1 });
+    expect(g.expiredAllowlist).to.deep.equal([entry]);
+    expect(g.newFailures).to.deep.equal(['auth-basic-wrong-password']);
+    expect(g.lines.join('\n')).to.include('EXPIRED    allowlist entry auth-basic-wrong-password expired 2026-11-28');
+    // One day earlier the same entry still allows.
+    expect(gate(fail, { allowlist: [entry], now: new Date('2026-11-27T23:59:59Z') }).ok).to.equal(true);
+  });
+
+  it('blocks on a stale allowlist entry (the check passes now, or does not exist)', () => {
+    const g = gate(pass, {
+      allowlist: [allow('auth-basic-valid', '2027-01-31'), allow('auth-basic-typo', '2027-01-31')],
+      now: NOW,
+    });
+    expect(g).to.include({ ok: false, exitCode: 1 });
+    expect(g.staleAllowlist.map((e) => e.id)).to.deep.equal(['auth-basic-valid', 'auth-basic-typo']);
+    expect(g.lines).to.include('STALE      allowlist entry auth-basic-valid: the check passes now; remove the entry');
+    expect(g.lines).to.include(
+      'STALE      allowlist entry auth-basic-typo: no such check in this report; remove the entry',
+    );
+  });
+
+  it('applies a profile-bound entry only to reports of that profile', () => {
+    const other = allow('auth-basic-wrong-password', '2027-01-31', { profile: 'onezone-20.02' });
+    expect(gate(fail, { allowlist: [other], now: NOW })).to.include({ ok: false, exitCode: 1 });
+    const same = allow('auth-basic-wrong-password', '2027-01-31', { profile: 'onezone-17.06' });
+    expect(gate(fail, { allowlist: [same], now: NOW })).to.include({ ok: true, exitCode: 0 });
+  });
+
+  it('exits 2 when the report could not judge (an errored check)', () => {
+    const errored = withStatus(pass, 'lifecycle-delete', 'errored', 'no answer within 10000 ms');
+    const g = gate(errored, { now: NOW });
+    expect(g).to.include({ ok: false, exitCode: 2 });
+    expect(g.lines.some((l) => l.startsWith('ERROR      lifecycle-delete'))).to.equal(true);
+  });
+
+  describe('npm run gate (gate-cli)', () => {
+    let dir: string;
+    const write = (name: string, value: unknown): string => {
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(value));
+      return path;
+    };
+    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'report-gate-'))));
+    afterEach(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    function cli(argv: string[]): { code: number; out: string; err: string } {
+      const out = new PassThrough();
+      const err = new PassThrough();
+      const code = gateCli(argv, { out, err, cwd: dir, now: NOW });
+      return { code, out: String(out.read() ?? ''), err: String(err.read() ?? '') };
+    }
+
+    it('exits 0 for a conformant report, 1 for a regression against a baseline and prints the difference', () => {
+      write('base.json', pass);
+      write('ok.json', pass);
+      write('regressed.json', withStatus(pass, 'auth-none-401', 'failed', 'got 404'));
+      expect(cli(['--report', 'ok.json', '--baseline', 'base.json', '--no-allowlist']).code).to.equal(0);
+      const r = cli(['--report', 'regressed.json', '--baseline', 'base.json', '--no-allowlist']);
+      expect(r.code).to.equal(1);
+      expect(r.out).to.include('REGRESSION auth-none-401 [SHOULD] passed in the baseline, failed now: got 404');
+    });
+
+    it('reads an allowlist file and blocks on its expired entry', () => {
+      write('fail.json', fail);
+      write('allow.json', { entries: [allow('auth-basic-wrong-password', '2026-01-01')] });
+      const r = cli(['--report', 'fail.json', '--allowlist', 'allow.json']);
+      expect(r.code).to.equal(1);
+      expect(r.out).to.include('allowlist: ' + join(dir, 'allow.json') + ' (1 entries)');
+      expect(r.out).to.include('EXPIRED    allowlist entry auth-basic-wrong-password expired 2026-01-01');
+    });
+
+    it('exits 2 on bad input: no --report, an invalid report, an allowlist entry without a reason', () => {
+      expect(cli([]).code).to.equal(2);
+      write('bad.json', { ...pass, verdict: 'fine' });
+      const bad = cli(['--report', 'bad.json', '--no-allowlist']);
+      expect(bad.code).to.equal(2);
+      expect(bad.err).to.match(/^error E_REPORT: report .*bad\.json does not match report\.schema\.json: \/verdict/);
+      write('ok.json', pass);
+      write('allow.json', { entries: [{ id: 'x', expires: '2027-01-01' }] });
+      const noReason = cli(['--report', 'ok.json', '--allowlist', 'allow.json']);
+      expect(noReason.code).to.equal(2);
+      expect(noReason.err).to.include("must have required property 'reason'");
+    });
+
+    it('runs as a program and sets the exit code', () => {
+      const report = write('fail.json', fail);
+      const here = fileURLToPath(import.meta.url);
+      const fromSource = here.endsWith('.ts');
+      const script = join(dirname(here), '..', 'report', `gate-cli.${fromSource ? 'ts' : 'js'}`);
+      const r = spawnSync(
+        process.execPath,
+        [...(fromSource ? ['--import', 'tsx'] : []), script, '--report', report, '--no-allowlist'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, INIT_CWD: dir },
+        },
+      );
+      expect(r.status, r.stderr).to.equal(1);
+      expect(r.stdout).to.match(/gate: BLOCKED · verdict non-conformant/);
+    });
+  });
+});

@@ -1,0 +1,141 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { RunConfig } from '../config.js';
+import { HarnessError } from '../errors.js';
+import { fromRoot } from '../paths.js';
+import type { ReportDocument } from '../report/types.js';
+import { assertNoSecrets, writeReports } from '../report/write.js';
+import type { RunningStandin } from '../standin/server.js';
+
+const FILES = ['badge.svg', 'junit.xml', 'report.html', 'report.json', 'report.md'];
+
+const fixture = (name: string): ReportDocument =>
+  JSON.parse(readFileSync(fromRoot('conformance', 'test', 'fixtures', name), 'utf8')) as ReportDocument;
+
+/** The stand-in's own test credentials (conformance/standin/seed.json), as the secrets a run would be given. */
+const seedPasswords = (): string[] =>
+  (
+    JSON.parse(readFileSync(fromRoot('conformance', 'standin', 'seed.json'), 'utf8')) as {
+      users: Array<{ password: string }>;
+    }
+  ).users.map((u) => u.password);
+
+const readAll = (dir: string): Record<string, string> =>
+  Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('writeReports', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'report-write-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes all five formats and returns their paths', async () => {
+    const paths = await writeReports(join(dir, 'latest'), fixture('report-fail.json'));
+    expect(paths.map((p) => p.slice(join(dir, 'latest').length + 1)).sort()).to.deep.equal(FILES);
+    expect(JSON.parse(readFileSync(join(dir, 'latest', 'report.json'), 'utf8'))).to.deep.equal(
+      fixture('report-fail.json'),
+    );
+  });
+
+  it('refuses a document that does not match the schema (E_REPORT) and writes nothing', async () => {
+    const bad = { ...fixture('report-fail.json'), verdict: 'maybe' } as unknown as ReportDocument;
+    const e = await rejection(writeReports(join(dir, 'x'), bad));
+    expect(e).to.be.instanceOf(HarnessError).with.property('code', 'E_REPORT');
+    expect((e as Error).message).to.match(/\/verdict/);
+    expect(existsSync(join(dir, 'x'))).to.equal(false);
+  });
+
+  describe('secret scrubber (defence in depth behind redaction)', () => {
+    it('refuses to write when a password slipped into the document, naming no secret', async () => {
+      const [password] = seedPasswords();
+      const leaky = fixture('report-fail.json');
+      leaky.checks[3]!.message = `server said: wrong password ${password!}`;
+      const e = await rejection(writeReports(dir, leaky, { secrets: ['unrelated', password!] }));
+      expect(e).to.be.instanceOf(HarnessError).with.property('code', 'E_REPORT');
+      expect((e as Error).message).to.equal(
+        'report.json would contain secret #2 of the secrets list; no report written',
+      );
+      expect(readdirSync(dir)).to.deep.equal([]);
+    });
+
+    it('finds a secret in its escaped spellings too (HTML, JSON, URL)', () => {
+      const secret = 'p&ss"w<rd x/';
+      expect(() => {
+        assertNoSecrets('report.html', 'a p&amp;ss&quot;w&lt;rd x/ b', [secret]);
+      }).to.throw(HarnessError);
+      expect(() => {
+        assertNoSecrets('report.json', 'a p&ss\\"w<rd x/ b', [secret]);
+      }).to.throw(HarnessError);
+      expect(() => {
+        assertNoSecrets('report.md', 'a p%26ss%22w%3Crd%20x%2F b', [secret]);
+      }).to.throw(HarnessError);
+      expect(() => {
+        assertNoSecrets('report.md', 'nothing here', [secret, '']);
+      }).not.to.throw();
+    });
+  });
+
+  describe('no password or token in any format after a real run against the stand-in', function () {
+    this.timeout(60_000);
+    let standin: RunningStandin | undefined;
+    afterEach(async () => {
+      await standin?.close();
+      standin = undefined;
+    });
+
+    for (const faults of [[], ['secret-echo']] as const) {
+      it(`with the stand-in's credentials${faults.length ? ' and a target that echoes the password' : ''}`, async () => {
+        // Loaded here so that the unit tests above run even while the runner is being built.
+        const { runConformance } = await import('../run.js');
+        const { startStandin } = await import('../standin/server.js');
+        const { listOf } = await import('../standin/testkit.js');
+        standin = await startStandin({ faults: [...faults] });
+        const [user, other] = standin.users;
+        const tokensBefore = [...(await listOf(standin, 0)), ...(await listOf(standin, 1))];
+        const config: RunConfig = {
+          target: standin.url,
+          user: { name: user!.name, password: user!.password },
+          otherUser: { name: other!.name, password: other!.password },
+          ...(standin.caPem !== undefined && { caPem: standin.caPem }),
+          insecure: false,
+          allowWrites: true,
+          profile: 'onezone-17.06',
+          timeoutMs: 10_000,
+          reportDir: dir,
+          embedded: true,
+        };
+        const report = await runConformance(config);
+        const tokensAfter = [...(await listOf(standin, 0)), ...(await listOf(standin, 1))];
+        const passwords = [user!.password, other!.password];
+        expect(passwords.sort()).to.deep.equal(seedPasswords().sort());
+        const basicValues = [user!, other!].map((u) => Buffer.from(`${u.name}:${u.password}`).toString('base64'));
+        const secrets = [...passwords, ...basicValues, ...tokensBefore, ...tokensAfter];
+        expect(tokensBefore.length).to.be.greaterThan(0);
+
+        await writeReports(dir, report, { secrets });
+        const files = readAll(dir);
+        expect(Object.keys(files).sort()).to.deep.equal(FILES);
+        for (const [name, text] of Object.entries(files)) {
+          for (const s of secrets) expect(text.includes(s), `${name} contains a secret`).to.equal(false);
+        }
+        // The redacted evidence is still there: a report that hid everything would pass the loop above.
+        expect(files['report.json']).to.include('Basic [REDACTED');
+        if (faults.length) expect(report.checks.find((c) => c.id === 'secrets-no-password')?.status).to.equal('failed');
+      });
+    }
+  });
+});

@@ -1,0 +1,176 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import type { ReportDocument } from '../report/types.js';
+import { startStandin, type RunningStandin } from '../standin/server.js';
+
+/**
+ * True subprocess runs of the CLI: exit codes, the last line, TLS options, and redaction over everything a
+ * run writes (stdout, stderr and every report file).
+ */
+
+// From source (tsx) the CLI is cli.ts and needs the tsx loader; from dist it is cli.js.
+const fromSource = import.meta.url.endsWith('.ts');
+const CLI = fileURLToPath(new URL(fromSource ? '../cli.ts' : '../cli.js', import.meta.url));
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  lastLine: string;
+}
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    // A loader given through NODE_OPTIONS (tsx during development) is passed on; nothing else of ours is.
+    const nodeOptions = process.env.NODE_OPTIONS ?? '';
+    const loader = fromSource && !nodeOptions.includes('tsx') ? ['--import', 'tsx'] : [];
+    const child = spawn(process.execPath, [...loader, CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', CI: 'true', ...(nodeOptions && { NODE_OPTIONS: nodeOptions }), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const lines = stdout.trimEnd().split('\n');
+      resolve({ code, stdout, stderr, lastLine: lines[lines.length - 1] ?? '' });
+    });
+  });
+}
+
+const SUMMARY = /^\d+ passed, \d+ failed, \d+ skipped$/;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+describe('runner CLI (subprocess)', function () {
+  this.timeout(30000);
+  const dirs: string[] = [];
+  const tmp = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'oz-runner-'));
+    dirs.push(d);
+    return d;
+  };
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  const userArgs = (s: RunningStandin): string[] => {
+    const [u, o] = s.users;
+    if (!u || !o) throw new Error('two users expected');
+    return ['--user', `${u.name}:${u.password}`, '--other-user', `${o.name}:${o.password}`];
+  };
+
+  it('exits 2 with a clear message on bad arguments, the summary line last', async () => {
+    const r = await runCli(['--target', 'http://127.0.0.1:1/api', '--timeout', 'soon']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/--timeout/);
+    expect(r.lastLine).to.equal('0 passed, 0 failed, 0 skipped');
+  });
+
+  it('prints the usage on --help and exits 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.include('--target URL');
+  });
+
+  it('exits 2 at once when the target refuses connections, with E_CONNECT in report.errors', async () => {
+    const dir = tmp();
+    const r = await runCli(['--target', `http://127.0.0.1:${await freePort()}/api/v3/onezone`, '--report-dir', dir]);
+    expect(r.code, r.stdout + r.stderr).to.equal(2);
+    expect(r.lastLine).to.match(SUMMARY);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportDocument;
+    expect(report.errors.map((e) => e.code)).to.include('E_CONNECT');
+    expect(report.verdict).to.equal('error');
+  });
+
+  it('runs the embedded main job without --target: stand-in, writes, two users; exit 0 and report.json', async () => {
+    const dir = tmp();
+    const r = await runCli(['--report-dir', dir]);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^target: +http:\/\/127\.0\.0\.1:\d+\/api\/v3\/onezone \(embedded stand-in\)$/m);
+    expect(r.lastLine).to.match(/^\d+ passed, 0 failed, \d+ skipped$/);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportDocument;
+    expect(report.target.embedded).to.equal(true);
+    expect(report.options).to.include({ allowWrites: true, otherUser: true });
+  });
+
+  it('exits 1 and names the check under a fault (list-wrong-shape)', async () => {
+    const s = await startStandin({ faults: ['list-wrong-shape'] });
+    try {
+      const r = await runCli(['--target', s.url, ...userArgs(s), '--report-dir', tmp()]);
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.include('shape-list-schema');
+      expect(r.lastLine).to.match(/^\d+ passed, [1-9]\d* failed, \d+ skipped$/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  describe('over HTTPS', () => {
+    let s: RunningStandin;
+    before(async () => {
+      s = await startStandin({ https: true });
+    });
+    after(async () => {
+      await s.close();
+    });
+
+    it('fails TLS verification without --ca: exit 2, E_TLS', async () => {
+      const dir = tmp();
+      const r = await runCli(['--target', s.url, ...userArgs(s), '--report-dir', dir]);
+      expect(r.code).to.equal(2);
+      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportDocument;
+      expect(report.errors.map((e) => e.code)).to.include('E_TLS');
+    });
+
+    it('trusts the stand-in with --ca (exit 0) and with --insecure (exit 0)', async () => {
+      const dir = tmp();
+      const caFile = join(dir, 'ca.pem');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(caFile, s.caPem ?? '');
+      const withCa = await runCli(['--target', s.url, ...userArgs(s), '--ca', caFile, '--report-dir', dir]);
+      expect(withCa.code, withCa.stdout).to.equal(0);
+      const insecure = await runCli(['--target', s.url, ...userArgs(s), '--insecure', '--report-dir', tmp()]);
+      expect(insecure.code, insecure.stdout).to.equal(0);
+    });
+  });
+
+  it('never prints or reports a password or a token (stdout, stderr, every report file)', async () => {
+    // The secret-echo fault makes the target echo passwords, so there is something to redact.
+    const s = await startStandin({ faults: ['secret-echo'] });
+    const dir = tmp();
+    try {
+      const minted = s.users.flatMap((u) => s.mintTokens(u.name, 3));
+      const r = await runCli(['--target', s.url, ...userArgs(s), '--allow-writes', '--report-dir', dir]);
+      expect(r.code).to.equal(1);
+      const outputs = [r.stdout, r.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))];
+      const all = outputs.join('\n');
+      expect(all).to.include('[REDACTED');
+      for (const u of s.users) {
+        expect(all, 'a password').not.to.include(u.password);
+        expect(all, 'a Basic value').not.to.include(Buffer.from(`${u.name}:${u.password}`).toString('base64'));
+      }
+      for (const t of minted) expect(all, 'a token part').not.to.include(t.slice(-24));
+      expect(all, 'an Onedata token').not.to.match(/MDAx[A-Za-z0-9]{20,}/);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { resolveConfig, type RunConfig } from '../config.js';
+import { HarnessError } from '../errors.js';
+
+const run = (argv: string[], env: Record<string, string> = {}): RunConfig => {
+  const r = resolveConfig(argv, env, { readFile: () => 'PEM' });
+  if (r.kind !== 'run') throw new Error('expected a run request');
+  return r.config;
+};
+
+const usageError = (argv: string[], env: Record<string, string> = {}): HarnessError => {
+  try {
+    resolveConfig(argv, env);
+  } catch (e) {
+    return e as HarnessError;
+  }
+  throw new Error('expected E_USAGE');
+};
+
+describe('runner config (flags > env > defaults)', () => {
+  it('applies the defaults', () => {
+    const c = run(['--target', 'http://127.0.0.1:1/api/v3/onezone/']);
+    expect(c).to.include({
+      target: 'http://127.0.0.1:1/api/v3/onezone',
+      profile: 'onezone-17.06',
+      timeoutMs: 10000,
+      insecure: false,
+      allowWrites: false,
+      embedded: false,
+    });
+    expect(c.reportDir).to.equal('reports/latest');
+  });
+
+  it('takes the environment when no flag is given, and the flag over the environment', () => {
+    const env = {
+      ONEZONE_TARGET: 'https://zone.example.org/api/v3/onezone',
+      ONEZONE_USER: 'alice:pa:ss',
+      ONEZONE_TOKEN: 'T',
+      ONEZONE_OTHER_USER: 'bob:x',
+    };
+    const fromEnv = run([], env);
+    expect(fromEnv.target).to.equal('https://zone.example.org/api/v3/onezone');
+    // Split at the first colon: passwords may contain colons, names may not.
+    expect(fromEnv.user).to.deep.equal({ name: 'alice', password: 'pa:ss' });
+    expect(fromEnv.otherUser).to.deep.equal({ name: 'bob', password: 'x' });
+    expect(fromEnv.token).to.equal('T');
+    expect(run(['--user', 'carol:y'], env).user).to.deep.equal({ name: 'carol', password: 'y' });
+  });
+
+  it('runs the embedded stand-in with writes when there is no target', () => {
+    expect(run([])).to.include({ embedded: true, allowWrites: true });
+  });
+
+  it('reads --ca and parses --timeout, --profile, --allow-writes', () => {
+    const c = run([
+      '--target',
+      'https://h/api',
+      '--ca',
+      'ca.pem',
+      '--timeout',
+      '300',
+      '--profile',
+      'mock',
+      '--allow-writes',
+    ]);
+    expect(c).to.include({ caPem: 'PEM', caFile: 'ca.pem', timeoutMs: 300, profile: 'mock', allowWrites: true });
+  });
+
+  for (const [argv, why] of [
+    [['--target', 'ftp://x'], 'a non-http scheme'],
+    [['--target', 'not a url'], 'a non-URL'],
+    [['--target', 'http://u:p@h/api'], 'credentials in the URL'],
+    [['--target', 'http://h', '--user', 'nocolon'], 'a user without a colon'],
+    [['--target', 'http://h', '--timeout', '-5'], 'a negative timeout'],
+    [['--target', 'http://h', '--profile', 'onezone-99'], 'an unknown profile'],
+    [['--target', 'http://h', '--bogus'], 'an unknown flag'],
+    [['--target', 'http://h', '--insecure', '--ca', 'x'], '--ca with --insecure'],
+    [['--user', 'a:b'], 'credentials without a target'],
+  ] as const) {
+    it(`rejects ${why} with E_USAGE`, () => {
+      expect(usageError([...argv]).code).to.equal('E_USAGE');
+    });
+  }
+
+  it('answers --help', () => {
+    expect(resolveConfig(['--help'], {}).kind).to.equal('help');
+  });
+});

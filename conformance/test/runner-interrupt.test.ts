@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { startStandin, type RunningStandin } from '../standin/server.js';
+
+/**
+ * The runner removes what it created also when it is interrupted: a proxy in front of the stand-in lets the
+ * POST of lifecycle-create through, then holds every later request except DELETE; the test sends SIGINT to the
+ * CLI while it waits and checks that the created token is gone.
+ */
+
+const fromSource = import.meta.url.endsWith('.ts');
+const CLI = fileURLToPath(new URL(fromSource ? '../cli.ts' : '../cli.js', import.meta.url));
+
+function forward(target: URL, req: IncomingMessage, res: ServerResponse): void {
+  const up = request(
+    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+    (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    },
+  );
+  req.pipe(up);
+}
+
+async function listOf(s: RunningStandin): Promise<string[]> {
+  const u = s.users[0];
+  if (!u) throw new Error('no user');
+  const res = await fetch(`${s.url}/user/client_tokens`, {
+    headers: { authorization: 'Basic ' + Buffer.from(`${u.name}:${u.password}`).toString('base64') },
+  });
+  return ((await res.json()) as { tokens: string[] }).tokens;
+}
+
+describe('runner interrupted (SIGINT)', function () {
+  this.timeout(30000);
+  let s: RunningStandin;
+  let proxy: Server;
+  const held: ServerResponse[] = [];
+
+  after(async () => {
+    for (const r of held) r.destroy();
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy.close(r));
+    await s.close();
+  });
+
+  it('deletes the token it created before exiting with 130', async () => {
+    s = await startStandin({});
+    const before = await listOf(s);
+    const target = new URL(s.url);
+    let created = false;
+    let onCreated: () => void = () => undefined;
+    const createdSeen = new Promise<void>((r) => (onCreated = r));
+    proxy = createServer((req, res) => {
+      const isCreate = req.method === 'POST';
+      if (created && req.method !== 'DELETE') {
+        held.push(res); // never answered: the run is stuck here when the interrupt comes
+        return;
+      }
+      if (isCreate) {
+        created = true;
+        res.on('finish', onCreated);
+      }
+      forward(target, req, res);
+    });
+    await new Promise<void>((r) => {
+      proxy.listen(0, '127.0.0.1', r);
+    });
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}`;
+    const [u, o] = s.users;
+    if (!u || !o) throw new Error('two users expected');
+    const nodeOptions = process.env.NODE_OPTIONS ?? '';
+    const loader = fromSource && !nodeOptions.includes('tsx') ? ['--import', 'tsx'] : [];
+    const child = spawn(
+      process.execPath,
+      [
+        ...loader,
+        CLI,
+        '--target',
+        url,
+        '--user',
+        `${u.name}:${u.password}`,
+        '--allow-writes',
+        '--timeout',
+        '10000',
+        '--report-dir',
+        '/tmp/oz-interrupt-unused',
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', CI: 'true', ...(nodeOptions && { NODE_OPTIONS: nodeOptions }) },
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<number | null>((r) => {
+      child.on('close', (code, signal) => {
+        r(code ?? (signal ? -1 : null));
+      });
+    });
+    await createdSeen;
+    expect((await listOf(s)).length).to.equal(before.length + 1);
+    child.kill('SIGINT');
+    expect(await exited).to.equal(130);
+    expect(await listOf(s)).to.deep.equal(before);
+  });
+});

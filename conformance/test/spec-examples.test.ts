@@ -1,0 +1,262 @@
+import { Ajv } from 'ajv';
+import { expect } from 'chai';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  COMPILED_SPEC_FILE,
+  SPEC_VERSIONS,
+  buildSpecsFromYaml,
+  jsonSchemaFor,
+  loadSpec,
+  loadSpecsFrom,
+  mergePatch,
+  responseObject,
+  responseSchema,
+  toJsonSchema,
+  type OpenApiDocument,
+} from '../spec.js';
+import { fromRoot } from '../paths.js';
+import { checkWellFormed } from '../token/index.js';
+
+/** Every example in every version of the spec validates against its schema, and tokens look real. */
+
+interface FoundExample {
+  readonly pointer: string;
+  readonly schema: unknown;
+  readonly value: unknown;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Walks the document and pairs every `example` / `examples[*].value` with the schema it illustrates: the
+ * sibling `schema` of a media type or parameter, or the schema object itself.
+ */
+function collectExamples(node: unknown, pointer: string, out: FoundExample[]): FoundExample[] {
+  if (Array.isArray(node)) node.forEach((n, i) => collectExamples(n, `${pointer}/${i}`, out));
+  if (!isObj(node)) return out;
+  const schema = 'schema' in node ? node['schema'] : node;
+  if ('example' in node) out.push({ pointer: `${pointer}/example`, schema, value: node['example'] });
+  if (isObj(node['examples']) && 'schema' in node)
+    for (const [name, ex] of Object.entries(node['examples']))
+      if (isObj(ex)) out.push({ pointer: `${pointer}/examples/${name}`, schema, value: ex['value'] });
+  for (const [k, v] of Object.entries(node))
+    if (k !== 'example' && k !== 'examples') collectExamples(v, `${pointer}/${k}`, out);
+  return out;
+}
+
+/** Media types may reference shared responses, so resolve components.responses before walking. */
+function examplesOf(doc: OpenApiDocument): FoundExample[] {
+  return collectExamples({ paths: doc.paths, components: doc.components }, '#', []);
+}
+
+function tokensIn(value: unknown): string[] {
+  if (!isObj(value)) return [];
+  if (Array.isArray(value['tokens'])) return value['tokens'].filter((t): t is string => typeof t === 'string');
+  return typeof value['token'] === 'string' ? [value['token']] : [];
+}
+
+describe('spec examples', () => {
+  for (const version of SPEC_VERSIONS) {
+    describe(`Onezone ${version}`, () => {
+      const doc = loadSpec(version);
+      const examples = examplesOf(doc);
+
+      it('has examples for ClientTokens, ClientToken and Error', () => {
+        const pointers = examples.map((e) => e.pointer);
+        for (const name of ['ClientTokens', 'ClientToken', 'Error'])
+          expect(pointers).to.include(`#/components/schemas/${name}/example`);
+        expect(examples.length).to.be.greaterThan(8);
+      });
+
+      for (const { pointer, schema, value } of examples) {
+        it(`${pointer} validates against its schema`, () => {
+          const ajv = new Ajv({ allErrors: true });
+          const validate = ajv.compile(toJsonSchema(doc, schema) as object);
+          expect(validate(value), JSON.stringify(validate.errors)).to.equal(true);
+        });
+      }
+
+      it('shows only realistically shaped tokens (base62-escaped V1 macaroons located at onezone)', () => {
+        const tokens = examples.flatMap((e) => [
+          ...tokensIn(e.value),
+          ...(typeof e.value === 'string' && e.pointer.includes('tid') ? [e.value] : []),
+        ]);
+        expect(tokens.length).to.be.greaterThan(3);
+        for (const token of tokens) {
+          expect(token).to.match(/^MDAxNWxvY2F00aW9uIG9uZXpvbmUK[A-Za-z0-9]+$/);
+          const verdict = checkWellFormed(token);
+          expect(verdict.ok, verdict.ok ? '' : verdict.reason).to.equal(true);
+          if (verdict.ok) {
+            expect(verdict.macaroon.location).to.equal('onezone');
+            expect(verdict.macaroon.identifier).to.have.length(43);
+            expect(verdict.macaroon.caveats.map((c) => c.cid)).to.satisfy((cids: string[]) =>
+              cids.every((c) => /^time < \d+$/.test(c)),
+            );
+          }
+        }
+      });
+    });
+  }
+
+  it('rejects the upstream fake tokens (the pattern is not decorative)', () => {
+    const validate = new Ajv().compile(jsonSchemaFor(loadSpec(), 'ClientTokens'));
+    expect(validate({ tokens: ['JKAxNWxvY2F0aW9uIG9uZXpvbmUK-dw-fvrZ3XP_J0HjCN0taT3_WungK'] })).to.equal(false);
+    expect(validate({ tokens: [] })).to.equal(true);
+    expect(validate({ tokens: [], extra: 1 })).to.equal(false);
+    expect(validate({})).to.equal(false);
+  });
+});
+
+describe('spec versions', () => {
+  const statuses = (doc: OpenApiDocument, path: string, method: string): string[] =>
+    Object.keys(((doc.paths[path] as Obj)[method] as Obj)['responses'] as Obj);
+
+  it('applies the merge patches in order: DELETE 202 in 17.06, 204 from 18.02', () => {
+    expect(statuses(loadSpec('17.06'), '/user/client_tokens/{tid}', 'delete'))
+      .to.include('202')
+      .and.not.include('204');
+    for (const v of ['18.02', '19.02', '20.02'] as const)
+      expect(statuses(loadSpec(v), '/user/client_tokens/{tid}', 'delete'))
+        .to.include('204')
+        .and.not.include('202');
+  });
+
+  it('documents 404 without credentials up to 18.02 and drops it from GET in 19.02+', () => {
+    expect(statuses(loadSpec('17.06'), '/user/client_tokens', 'get'))
+      .to.include('404')
+      .and.not.include.members(['400', '403']);
+    expect(statuses(loadSpec('19.02'), '/user/client_tokens', 'get')).to.not.include('404');
+  });
+
+  it('adds Bearer from 18.02 and deprecates the operations in 20.02', () => {
+    expect(loadSpec('17.06').components.securitySchemes).to.not.have.property('bearer');
+    expect(loadSpec('18.02').components.securitySchemes).to.have.property('bearer');
+    const schemes = (v: (typeof SPEC_VERSIONS)[number], path: string, method: string): string[] =>
+      (((loadSpec(v).paths[path] as Obj)[method] as Obj)['security'] as Obj[]).flatMap((r) => Object.keys(r));
+    for (const [path, method] of [
+      ['/user/client_tokens', 'get'],
+      ['/user/client_tokens', 'post'],
+      ['/user/client_tokens/{tid}', 'delete'],
+    ] as const) {
+      expect(schemes('17.06', path, method)).to.deep.equal(['basic', 'api_key', 'macaroon']);
+      expect(schemes('18.02', path, method)).to.deep.equal(['basic', 'api_key', 'bearer', 'macaroon']);
+    }
+    const get = (v: '19.02' | '20.02'): Obj => (loadSpec(v).paths['/user/client_tokens'] as Obj)['get'] as Obj;
+    expect(get('19.02')['deprecated']).to.equal(undefined);
+    expect(get('20.02')['deprecated']).to.equal(true);
+  });
+
+  it('has Error as a string in 17.06/18.02 and an object from 19.02 (description required from 20.02)', () => {
+    const ajv = new Ajv();
+    const v = (version: (typeof SPEC_VERSIONS)[number]) => ajv.compile(jsonSchemaFor(loadSpec(version), 'Error'));
+    expect(v('17.06')({ error: 'x' })).to.equal(true);
+    expect(v('18.02')({ error: { id: 'x' } })).to.equal(false);
+    expect(v('19.02')({ error: { id: 'unauthorized' } })).to.equal(true);
+    expect(v('19.02')({ error: 'x' })).to.equal(false);
+    expect(v('20.02')({ error: { id: 'unauthorized' } })).to.equal(false);
+    expect(v('20.02')({ error: { id: 'unauthorized', description: 'd' } })).to.equal(true);
+  });
+
+  it('marks the 401 responses as sent without a content-type in every version', () => {
+    for (const v of SPEC_VERSIONS)
+      for (const [path, method] of [
+        ['/user/client_tokens', 'get'],
+        ['/user/client_tokens', 'post'],
+        ['/user/client_tokens/{tid}', 'delete'],
+      ] as const)
+        expect(
+          responseObject(loadSpec(v), path, method, '401')?.['x-onezone-no-content-type'],
+          `${v} ${method}`,
+        ).to.equal(true);
+  });
+
+  it('gives response schemas for JSON bodies and undefined for empty ones', () => {
+    const doc = loadSpec();
+    expect(responseSchema(doc, '/user/client_tokens', 'get', '200'))
+      .to.have.property('required')
+      .that.deep.equals(['tokens']);
+    expect(responseSchema(doc, '/user/client_tokens', 'GET', '401')).to.have.nested.property(
+      'properties.error.type',
+      'string',
+    );
+    expect(responseSchema(doc, '/user/client_tokens', 'get', '404')).to.equal(undefined);
+    expect(responseSchema(doc, '/user/client_tokens', 'get', '418')).to.equal(undefined);
+  });
+
+  it('exposes per-version expectations for the runner', () => {
+    const exp = (v: (typeof SPEC_VERSIONS)[number]): Obj => loadSpec(v)['x-onezone-expectations'] as Obj;
+    expect(exp('17.06')).to.include({ version: '17.06', deleteStatus: 202, bearer: false, errorBody: 'string' });
+    expect(exp('18.02')).to.include({ deleteStatus: 204, bearer: true, postWithoutBodyContentType: 'any' });
+    expect(exp('19.02')).to.deep.include({
+      noCredentials: { status: 401, emptyBody: false, contentType: 'application/json' },
+    });
+    expect(exp('20.02')).to.include({ listOrder: 'by-name', version: '20.02' });
+  });
+
+  it('serves the compiled JSON copy only while it matches the YAML byte for byte', () => {
+    const root = mkdtempSync(join(tmpdir(), 'spec-compiled-'));
+    try {
+      cpSync(fromRoot('spec'), join(root, 'spec'), { recursive: true });
+      const title = (docs: Map<string, OpenApiDocument>): string | undefined => docs.get('20.02')?.info.title;
+      // A compiled copy that differs from the YAML shows which one was read.
+      const compiledPath = join(root, COMPILED_SPEC_FILE);
+      writeFileSync(
+        compiledPath,
+        readFileSync(compiledPath, 'utf8').replaceAll('"Onezone user access tokens"', '"from the copy"'),
+      );
+      expect(title(loadSpecsFrom(root))).to.equal('from the copy');
+      const yamlPath = join(root, 'spec/onezone.openapi.yaml');
+      writeFileSync(
+        yamlPath,
+        readFileSync(yamlPath, 'utf8').replace('title: Onezone user access tokens', 'title: edited YAML'),
+      );
+      expect(title(loadSpecsFrom(root))).to.equal('edited YAML');
+      expect(title(buildSpecsFromYaml(root))).to.equal('edited YAML');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('has a compiled copy equal to what the YAML builds', () => {
+    const fromYaml = buildSpecsFromYaml(fromRoot());
+    const loaded = loadSpecsFrom(fromRoot());
+    for (const v of SPEC_VERSIONS) expect(loaded.get(v), v).to.deep.equal(fromYaml.get(v));
+  });
+
+  it('loads all four versions quickly from the compiled copy (the runner must start in well under 1 s)', () => {
+    const start = performance.now();
+    loadSpecsFrom(fromRoot());
+    expect(performance.now() - start).to.be.lessThan(100);
+  });
+});
+
+describe('mergePatch (RFC 7386 appendix A)', () => {
+  const cases: [unknown, unknown, unknown][] = [
+    [{ a: 'b' }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'b' }, { b: 'c' }, { a: 'b', b: 'c' }],
+    [{ a: 'b' }, { a: null }, {}],
+    [{ a: 'b', b: 'c' }, { a: null }, { b: 'c' }],
+    [{ a: ['b'] }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
+    [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
+    [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
+    [{ a: 'b' }, ['c'], ['c']],
+    [{ a: 'foo' }, null, null],
+    [{ a: 'foo' }, 'bar', 'bar'],
+    [{ e: null }, { a: 1 }, { e: null, a: 1 }],
+    [[1, 2], { a: 'b', c: null }, { a: 'b' }],
+    [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
+  ];
+  for (const [target, patch, result] of cases)
+    it(`${JSON.stringify(target)} + ${JSON.stringify(patch)} = ${JSON.stringify(result)}`, () => {
+      expect(mergePatch(target as never, patch as never)).to.deep.equal(result);
+    });
+});
