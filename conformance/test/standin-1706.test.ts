@@ -280,20 +280,13 @@ describe('stand-in 17.06.2 (idealised): the §7 checklist', () => {
       expect((await call(s, { headers: { 'x-auth-token': bobs } })).status).to.equal(200);
     });
 
-    it('mintTokens seeds many tokens fast, newest first, each verifiable', async () => {
-      const started = Date.now();
+    // Speed is measured by `npm run bench`, not asserted here.
+    it('mintTokens seeds many tokens, newest first, each verifiable', async () => {
       const minted = s.mintTokens(userOf(s, 1).name, 2000);
-      expect(Date.now() - started).to.be.below(2000);
       const list = await listOf(s, 1);
       expect(list.slice(0, 2000)).to.deep.equal([...minted].reverse());
       expect((await call(s, { headers: { 'x-auth-token': minted[0] ?? '' } })).status).to.equal(200);
       expect(new Set(minted.map(identifierOf)).size).to.equal(2000);
-    });
-
-    it('60 Basic-authenticated requests stay well under a second', async () => {
-      const started = Date.now();
-      for (let i = 0; i < 60; i++) expect((await call(s, { headers: asUser(s) })).status).to.equal(200);
-      expect(Date.now() - started).to.be.below(1000);
     });
   });
 });
