@@ -15,7 +15,8 @@ import type { DreddConfig } from './config.js';
  *   NODE_TLS_REJECT_UNAUTHORIZED), never argv (visible in `ps`) and never a module-level setting of ours;
  * - Dredd keeps global state (winston logger, request's agent) and old dependencies (chai 4) that must not
  *   leak into the runner's or mocha's process, and it can be killed when the target hangs.
- * The price is one extra Node start (~0.3 s of Dredd's ~2 s), which the benchmark counts against Dredd.
+ * The price is one extra Node start (~0.1 s of Dredd's ~1.1 s on an idle machine), counted against Dredd
+ * by the benchmark as the runner's own start is counted against the runner.
  */
 
 /** The transactions the hooks let through: GET /user/client_tokens with credentials (200) and without (401). */

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -9,24 +7,12 @@ import { runDredd, type DreddResult } from '../dredd/run.js';
 import { fromRoot } from '../paths.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
 import type { FaultId } from '../standin/faults.js';
+import { freePort, startPrism, type RunningPrism } from './support/processes.js';
 
 /**
  * `npm run dredd` end to end: Dredd 14.1.0 really runs (as a child process) against the stand-in and the
  * Prism mock. Each run takes 1-3 s, mostly Dredd's own start-up.
  */
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 const configFor = (target: string, user: { name: string; password: string }): DreddConfig => ({
   target,
@@ -121,47 +107,21 @@ describe('dredd against the stand-in', function () {
   });
 });
 
-async function waitUntilUp(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`prism exited with ${child.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100)); // polling a starting process: no event to wait on
-    }
-  }
-  throw new Error('prism did not start in time');
-}
-
 describe('dredd against the Prism mock', function () {
   this.timeout(60_000);
-  let prism: ChildProcess | undefined;
-  let base = '';
+  let prism: RunningPrism | undefined;
 
   before(async () => {
-    const port = await freePort();
-    prism = spawn(
-      fromRoot('node_modules', '.bin', 'prism'),
-      ['mock', fromRoot('spec', 'onezone.openapi.yaml'), '--host', '127.0.0.1', '--port', String(port)],
-      { stdio: 'ignore' },
-    );
-    const root = `http://127.0.0.1:${port}`;
-    await waitUntilUp(`${root}/`, prism, 45_000);
-    // Prism 5.14 routes the spec's paths at its root unless the spec makes the prefix part of the route
-    // (the runner's mock test probes the same way).
-    const prefixed = await fetch(`${root}/api/v3/onezone/user/client_tokens`);
-    base = prefixed.status === 404 ? root : `${root}/api/v3/onezone`;
+    prism = await startPrism();
   });
 
   after(() => {
-    prism?.kill();
+    prism?.close();
   });
 
   it('passes both transactions (Prism checks only that Basic is present and well formed)', async () => {
     const user = { name: 'alice', password: 'mock-password' };
-    const r = await runDredd(configFor(base, user));
+    const r = await runDredd(configFor(prism!.base, user));
     expect(r.exitCode, r.output).to.equal(0);
     expect(r.stats).to.include({ passing: 2, failing: 0, errors: 0 });
     expectNoSecrets(r, [user.password]);

@@ -1,60 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Ajv } from 'ajv';
 import { expect } from 'chai';
 import { request } from 'undici';
 import { API_PREFIX, mockSpecFile } from '../docs/generate.js';
-import { fromRoot } from '../paths.js';
 import { jsonSchemaFor, loadSpec } from '../spec.js';
+import { startPrism, type RunningPrism } from './support/processes.js';
 
 /**
  * Prism 5.14 serving the spec: what `npm run mock` starts. Prism routes the raw request path against
  * `paths` and ignores the servers' base path, so the mock spec (generated into spec/mock/) carries the
  * `/api/v3/onezone` prefix in its paths; the second Prism, on the source spec, shows why that is needed.
  */
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
-interface Prism {
-  readonly child: ChildProcess;
-  readonly root: string;
-}
-
-async function startPrism(specFile: string): Promise<Prism> {
-  const port = await freePort();
-  const child = spawn(
-    fromRoot('node_modules', '.bin', 'prism'),
-    ['mock', fromRoot(specFile), '--host', '127.0.0.1', '--port', String(port)],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const root = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 30000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`prism exited with ${child.exitCode} for ${specFile}`);
-    try {
-      await request(`${root}/`).then((r) => r.body.dump());
-      return { child, root };
-    } catch {
-      // Polling a starting child process: it offers no readiness event.
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
-  child.kill();
-  throw new Error(`prism did not answer within 30 s for ${specFile}`);
-}
 
 async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
   const res = await request(url, { headers });
@@ -67,15 +22,15 @@ const basic = `Basic ${Buffer.from('alice:mock-password').toString('base64')}`;
 
 describe('Prism mock', function () {
   this.timeout(60000);
-  let mock: Prism | undefined;
-  let plain: Prism | undefined;
+  let mock: RunningPrism | undefined;
+  let plain: RunningPrism | undefined;
 
   before(async () => {
     [mock, plain] = await Promise.all([startPrism(mockSpecFile('17.06')), startPrism('spec/onezone.openapi.yaml')]);
   });
   after(() => {
-    mock?.child.kill();
-    plain?.child.kill();
+    mock?.close();
+    plain?.close();
   });
 
   const listUrl = (): string => `${mock!.root}${API_PREFIX}/user/client_tokens`;

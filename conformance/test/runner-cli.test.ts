@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { ReportDocument } from '../report/types.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
+import { freePort } from './support/processes.js';
 
 /**
  * True subprocess runs of the CLI: exit codes, the last line, TLS options, and redaction over everything a
@@ -46,18 +46,6 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRe
 }
 
 const SUMMARY = /^\d+ passed, \d+ failed, \d+ skipped$/;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 describe('runner CLI (subprocess)', function () {
   this.timeout(30000);

@@ -1,60 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { expect } from 'chai';
-import { fromRoot } from '../paths.js';
 import { runConformance } from '../run.js';
+import { startPrism, type RunningPrism } from './support/processes.js';
 
 /** The mock profile passes against Prism serving spec/ (what `npm run mock` starts). */
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
-async function waitUntilUp(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`prism exited with ${child.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100)); // polling a starting process: no event to wait on
-    }
-  }
-  throw new Error('prism did not start in time');
-}
-
 describe('runner against Prism (mock profile)', function () {
   this.timeout(60000);
-  let prism: ChildProcess | undefined;
+  let prism: RunningPrism | undefined;
   let base = '';
 
   before(async () => {
-    const port = await freePort();
-    prism = spawn(
-      fromRoot('node_modules', '.bin', 'prism'),
-      ['mock', fromRoot('spec', 'mock', 'onezone-17.06.prism.json'), '--host', '127.0.0.1', '--port', String(port)],
-      {
-        stdio: 'ignore',
-      },
-    );
-    const root = `http://127.0.0.1:${port}`;
-    await waitUntilUp(`${root}/`, prism, 45000);
-    // The same file `npm run mock` serves: the spec with the API prefix in every path, because Prism 5.14
-    // ignores the base path of `servers`. The runner must reach it under the same URL form as a real Onezone.
-    base = `${root}/api/v3/onezone`;
+    // The same file and URL form as `npm run mock`: the API prefix, like a real Onezone.
+    prism = await startPrism();
+    base = prism.base;
   });
 
   after(() => {
-    prism?.kill();
+    prism?.close();
   });
 
   it('passes with exit 0, judging the list shape and skipping what a mock cannot show', async () => {
