@@ -67,7 +67,8 @@ export function parseCredentials(value: string, what: string): Credentials {
   return { name: value.slice(0, i), password: value.slice(i + 1) };
 }
 
-function parseTarget(value: string): string {
+/** A base URL for --target: http(s), no credentials (they would reach logs), no query or fragment. */
+export function parseTarget(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -77,10 +78,11 @@ function parseTarget(value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('--target must be http:// or https://');
   // Credentials in the URL would end up in logs; the runner takes them only from --user.
   if (url.username || url.password) throw usageError('--target must not contain credentials; use --user');
+  if (url.search || url.hash) throw usageError('--target must not have a query or fragment');
   return url.href.replace(/\/+$/, '');
 }
 
-function parseTimeout(value: string): number {
+export function parseTimeout(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0)
     throw usageError(`--timeout must be a positive integer of milliseconds: ${value}`);

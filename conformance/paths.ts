@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * The repository root, found by walking up from this module to the first folder with a package.json.
@@ -18,3 +18,17 @@ export function repoRoot(): string {
 }
 
 export const fromRoot = (...parts: string[]): string => join(repoRoot(), ...parts);
+
+/**
+ * True when the module with this `import.meta.url` is the process's entry point (run as a script, also
+ * through a symlink such as node_modules/.bin), false when a test or another module imports it.
+ */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return moduleUrl === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}

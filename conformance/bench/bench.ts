@@ -1,12 +1,11 @@
 import { cpus, tmpdir } from 'node:os';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DREDD_DEFAULTS, type DreddConfig } from '../dredd/config.js';
 import { runDredd } from '../dredd/run.js';
 import { HarnessError, isHarnessError } from '../errors.js';
-import { fromRoot } from '../paths.js';
+import { fromRoot, isEntryPoint } from '../paths.js';
 import type { ReportDocument } from '../report/types.js';
 import { FAULTS } from '../standin/faults.js';
 import { startStandin, type RunningStandin, type StandinOptions } from '../standin/server.js';
@@ -442,12 +441,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-const isEntryPoint = (): boolean => {
-  const script = process.argv[1];
-  return script !== undefined && import.meta.url === pathToFileURL(realpathSync(script)).href;
-};
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   main().then(
     (code) => {
       process.exitCode = code;

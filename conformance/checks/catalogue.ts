@@ -1,6 +1,5 @@
-import { realpathSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { fromRoot } from '../paths.js';
+import { writeFileSync } from 'node:fs';
+import { fromRoot, isEntryPoint } from '../paths.js';
 import { PROFILES, type Profile } from '../profiles.js';
 import { FAULTS } from '../standin/faults.js';
 import { CHECKS } from './index.js';
@@ -71,15 +70,6 @@ export function renderCatalogue(): string {
   return lines.join('\n');
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  try {
-    return script !== undefined && import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   writeFileSync(fromRoot('docs', 'checks.md'), renderCatalogue());
 }

@@ -5,9 +5,8 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { fromRoot } from '../paths.js';
+import { fromRoot, isEntryPoint } from '../paths.js';
 import { SPEC_VERSIONS, jsonSchemaFor, loadSpecsFrom, type SpecVersion } from '../spec.js';
 import { unifiedDiff } from './diff.js';
 import { generateDocs, listGeneratedDirs } from './generate.js';
@@ -160,4 +159,4 @@ function main(): void {
   } else console.log('docs:check: docs/ matches spec/ and every JSON example is valid');
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (isEntryPoint(import.meta.url)) main();

@@ -4,9 +4,8 @@
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
-import { fromRoot } from '../paths.js';
+import { fromRoot, isEntryPoint } from '../paths.js';
 import {
   BASE_SPEC_FILE,
   COMPILED_SPEC_FILE,
@@ -110,4 +109,4 @@ function main(): void {
   for (const f of removed) console.log(`removed ${f}`);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (isEntryPoint(import.meta.url)) main();

@@ -1,8 +1,7 @@
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { isHarnessError } from '../errors.js';
 import { DREDD_USAGE, resolveDreddConfig } from './config.js';
 import { runDredd } from './run.js';
+import { isEntryPoint } from '../paths.js';
 
 /**
  * `npm run dredd -- --target URL --user NAME:PASSWORD` → exit 0/1/2 (see DREDD_USAGE). The last line is
@@ -45,12 +44,7 @@ export async function main(argv: readonly string[], io: DreddIo): Promise<0 | 1 
   return result.exitCode;
 }
 
-const isEntryPoint = (): boolean => {
-  const entry = process.argv[1];
-  return entry !== undefined && realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-};
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2), {
     out: (l) => process.stdout.write(l + '\n'),
     err: (l) => process.stderr.write(l + '\n'),

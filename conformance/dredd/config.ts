@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseCredentials, type Credentials } from '../config.js';
+import { parseCredentials, parseTarget, parseTimeout, type Credentials } from '../config.js';
 import { HarnessError } from '../errors.js';
 import { fromRoot } from '../paths.js';
 
@@ -47,26 +47,6 @@ Credentials are masked in everything printed.`;
 export type DreddCliRequest = { kind: 'help' } | { kind: 'run'; config: DreddConfig };
 
 const usageError = (message: string): HarnessError => new HarnessError('E_USAGE', message);
-
-function parseTarget(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw usageError(`--target is not a URL: ${value}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('--target must be http:// or https://');
-  if (url.username || url.password) throw usageError('--target must not contain credentials; use --user');
-  if (url.search || url.hash) throw usageError('--target must not have a query or fragment');
-  return url.href.replace(/\/+$/, '');
-}
-
-function parseTimeout(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw usageError(`--timeout must be a positive integer of milliseconds: ${value}`);
-  return n;
-}
 
 /** Parses argv (without node and script) and env. Throws HarnessError E_USAGE. */
 export function resolveDreddConfig(

@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
 import { HarnessError, isHarnessError } from '../errors.js';
-import { fromRoot } from '../paths.js';
+import { fromRoot, isEntryPoint } from '../paths.js';
 import { gate, type AllowlistEntry } from './gate.js';
 import type { ReportDocument } from './types.js';
 import { validateReport } from './validate.js';
@@ -161,17 +160,7 @@ export function loadAllowlist(path: string): AllowlistEntry[] {
   return doc.entries;
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   // npm runs scripts in the package root; INIT_CWD is where the user typed the command, so paths resolve from there.
   const cwd = process.env['INIT_CWD'] ?? process.cwd();
   process.exitCode = gateCli(process.argv.slice(2), { out: process.stdout, err: process.stderr, cwd, now: new Date() });

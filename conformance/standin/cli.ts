@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { StandinError } from './errors.js';
 import { isFaultId, type FaultId } from './faults.js';
 import { startStandin } from './server.js';
 import { isOnezoneVersion, ONEZONE_VERSIONS, type StandinOptions } from './types.js';
+import { isEntryPoint } from '../paths.js';
 
 /**
  * `npm run standin -- [--port N] [--https] [--quirks] [--fault ID]... [--data FILE] [--onezone-version V]`
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isEntryPoint(import.meta.url)) {
   main().catch((e: unknown) => {
     process.stderr.write(`the stand-in failed: ${(e as Error).message}\n`);
     process.exitCode = 1;
