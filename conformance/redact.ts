@@ -45,6 +45,9 @@ export class Redactor {
   }
 
   addToken(token: string): void {
+    // Every list response re-registers its tokens: hashing 10,000 of them per response was the run's
+    // largest cost with long lists, and the mask of a token never changes.
+    if (this.#runs.has(token) || this.#literal.has(token)) return;
     this.#add(token, `[REDACTED token #${fingerprint(token)}]`, true);
   }
 

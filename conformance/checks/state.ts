@@ -3,6 +3,7 @@ import type { Credentials } from '../config.js';
 import { HarnessError, PreconditionError } from '../errors.js';
 import { HttpFailure, type HttpClient, type HttpRequest, type HttpResponse } from '../http.js';
 import type { Profile } from '../profiles.js';
+import { checkWellFormed } from '../token/index.js';
 import type { Redactor } from '../redact.js';
 import type { Exchange } from '../report/types.js';
 import type { Schemas } from './schemas.js';
@@ -29,6 +30,9 @@ export interface LoggedResponse {
   readonly summary: string;
 }
 
+/** What the checks need to know of a listed token: well formed or why not, and its caveat ids. */
+export type TokenFacts = { ok: true; caveats: readonly string[] } | { ok: false; reason: string };
+
 export interface RunStateOptions {
   readonly baseUrl: string;
   readonly http: HttpClient;
@@ -42,6 +46,9 @@ export interface RunStateOptions {
 }
 
 const TOKEN_LIKE = /"([A-Za-z0-9_\-+/=]{40,})"|(MDAx[A-Za-z0-9]{20,})/g;
+/** TOKEN_LIKE's two halves for a JSON string already parsed: the whole string, or Onedata tokens inside it. */
+const WHOLE_TOKEN_LIKE = /^[A-Za-z0-9_\-+/=]{40,}$/;
+const ONEDATA_INSIDE = /MDAx[A-Za-z0-9]{20,}/g;
 
 const basicHeader = (c: Credentials): string => 'Basic ' + Buffer.from(`${c.name}:${c.password}`).toString('base64');
 
@@ -88,6 +95,7 @@ export class RunState {
   readonly #memo = new Map<string, Promise<unknown>>();
   #unreachable: HarnessError | undefined;
   readonly #interned = new Map<string, string>();
+  readonly #tokenFacts = new Map<string, TokenFacts>();
 
   constructor(readonly opts: RunStateOptions) {
     if (opts.user) this.#notePassword(opts.user);
@@ -122,7 +130,7 @@ export class RunState {
     try {
       const res = await this.opts.http.send(req, (_req, raw) => {
         // Runs before the exchange is recorded, so every token seen is masked in its own exchange too.
-        found = this.#tokensIn(raw.bodyText);
+        found = 'json' in raw ? this.#tokensInJson(raw.json) : this.#tokensIn(raw.bodyText);
         for (const t of found) this.opts.redactor.addToken(t);
         const texts = [raw.bodyText, ...Object.values(raw.headers)];
         passwordHits = this.passwords.flatMap((p, i) => (texts.some((t) => t.includes(p)) ? [i] : []));
@@ -147,6 +155,21 @@ export class RunState {
       }
       throw e;
     }
+  }
+
+  /**
+   * checkWellFormed's verdict and the caveats, decoded once per distinct token for the run: with a 10,000-token
+   * list several checks judge the same tokens. Only these facts are kept, not the decoded macaroons, whose
+   * buffers would make the run's memory grow with the list.
+   */
+  tokenFacts(token: string): TokenFacts {
+    let facts = this.#tokenFacts.get(token);
+    if (facts === undefined) {
+      const wf = checkWellFormed(token);
+      facts = wf.ok ? { ok: true, caveats: wf.macaroon.caveats.map((c) => c.cid) } : wf;
+      this.#tokenFacts.set(token, facts);
+    }
+    return facts;
   }
 
   memo<T>(key: string, make: () => Promise<T>): Promise<T> {
@@ -325,14 +348,51 @@ export class RunState {
     const out: string[] = [];
     for (const m of body.matchAll(TOKEN_LIKE)) {
       const t = m[1] ?? m[2];
-      if (t === undefined) continue;
-      let interned = this.#interned.get(t);
-      if (interned === undefined) {
-        interned = t;
-        this.#interned.set(t, t);
-      }
-      out.push(interned);
+      if (t !== undefined) out.push(this.#intern(t));
     }
     return out;
+  }
+
+  /**
+   * The same search as #tokensIn, over the strings (keys and values) of a parsed body: a quoted token-like run
+   * in JSON text is exactly a string that is one whole, and a 10,000-token list is walked in one pass with
+   * no regex over its megabytes. Differs from the text search only for strings with JSON escapes inside.
+   */
+  #tokensInJson(json: unknown): string[] {
+    const out: string[] = [];
+    const visit = (s: string): void => {
+      if (WHOLE_TOKEN_LIKE.test(s)) out.push(this.#intern(s));
+      else if (s.includes('MDAx')) for (const m of s.matchAll(ONEDATA_INSIDE)) out.push(this.#intern(m[0]));
+    };
+    // A stack, not recursion: a hostile target may nest arrays deeper than the call stack goes.
+    const pending: unknown[] = [json];
+    while (pending.length > 0) {
+      const v = pending.pop();
+      if (typeof v === 'string') visit(v);
+      else if (Array.isArray(v))
+        for (let i = v.length - 1; i >= 0; i--) {
+          const item: unknown = v[i];
+          // A listed token is swapped for the run's one copy (equal strings), so the fresh copy this
+          // response's parse made dies young instead of being carried through the garbage collector.
+          if (typeof item === 'string' && this.#interned.has(item)) v[i] = this.#interned.get(item);
+          pending.push(v[i]);
+        }
+      else if (v !== null && typeof v === 'object') {
+        const entries = Object.entries(v);
+        for (let i = entries.length - 1; i >= 0; i--) {
+          const [k, item] = entries[i] as [string, unknown];
+          pending.push(item, k);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** One copy of each token string for the whole run, however many responses carry it. */
+  #intern(t: string): string {
+    const interned = this.#interned.get(t);
+    if (interned !== undefined) return interned;
+    this.#interned.set(t, t);
+    return t;
   }
 }

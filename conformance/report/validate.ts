@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import formatsModule from 'ajv-formats';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { fromRoot } from '../paths.js';
 import type { CheckResult, ReportDocument } from './types.js';
 
@@ -10,18 +12,46 @@ import type { CheckResult, ReportDocument } from './types.js';
  */
 export const REPORT_SCHEMA_PATH = fromRoot('conformance', 'report', 'report.schema.json');
 
+/**
+ * The validator `npm run build` precompiles beside this module (build-validator.ts, ajv standalone code):
+ * compiling the schema with ajv cost every run ~60 ms of its start. Used only when it was made from the
+ * schema as it is now (its SHA-256), so an edited schema is never judged by a stale validator; otherwise
+ * (running from source, or a schema edited since the build) the schema is compiled here as before.
+ */
+export const PRECOMPILED_VALIDATOR_PATH = fileURLToPath(new URL('./report-schema.validator.cjs', import.meta.url));
+
 export type ReportValidation = { ok: true; report: ReportDocument } | { ok: false; errors: string[] };
 
-// ajv-formats is CommonJS: under NodeNext its default import is module.exports, whose `default` is the plugin.
-const addFormats = formatsModule.default;
+// ajv and ajv-formats are CommonJS; required lazily so that a run with the precompiled validator never loads
+// them for the report, and synchronously so that validateReport stays a plain function.
+const require = createRequire(import.meta.url);
+
+export const schemaSha256 = (schemaText: string): string => createHash('sha256').update(schemaText).digest('hex');
+
+/** The one ajv set-up for the report schema, shared by the build step (which needs the instance too). */
+export function compileReportSchema(
+  schemaText: string,
+  opts: { source?: boolean } = {},
+): { ajv: Ajv; validate: ValidateFunction } {
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
+  const ajv = new Ajv({ allErrors: true, strict: true, ...(opts.source === true && { code: { source: true } }) });
+  addFormats(ajv, ['date-time']);
+  return { ajv, validate: ajv.compile(JSON.parse(schemaText) as object) };
+}
+
+function precompiled(sha256: string): ValidateFunction | undefined {
+  if (!existsSync(PRECOMPILED_VALIDATOR_PATH)) return undefined;
+  const mod = require(PRECOMPILED_VALIDATOR_PATH) as ValidateFunction & { schemaSha256?: unknown };
+  return mod.schemaSha256 === sha256 ? mod : undefined;
+}
 
 let compiled: ValidateFunction | undefined;
 
 function schemaValidator(): ValidateFunction {
   if (compiled) return compiled;
-  const ajv = new Ajv({ allErrors: true, strict: true });
-  addFormats(ajv, ['date-time']);
-  compiled = ajv.compile(JSON.parse(readFileSync(REPORT_SCHEMA_PATH, 'utf8')) as object);
+  const text = readFileSync(REPORT_SCHEMA_PATH, 'utf8');
+  compiled = precompiled(schemaSha256(text)) ?? compileReportSchema(text).validate;
   return compiled;
 }
 
