@@ -1,10 +1,8 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DEFAULTS, resolveConfig, USAGE, type RunConfig } from './config.js';
 import { HarnessError, isHarnessError } from './errors.js';
-import { fromRoot } from './paths.js';
+import { fromRoot, isEntryPoint } from './paths.js';
 import type { Redactor } from './redact.js';
 import { createProgress } from './report/progress.js';
 import type { ReportDocument } from './report/types.js';
@@ -117,18 +115,8 @@ async function startEmbedded(config: RunConfig): Promise<{ standin: { close(): P
   };
 }
 
-/** True when this module is the process's entry point, not imported by a test. */
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
 
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   const code = await main(process.argv.slice(2), {
     out: process.stdout,
     err: process.stderr,
