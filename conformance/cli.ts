@@ -115,7 +115,6 @@ async function startEmbedded(config: RunConfig): Promise<{ standin: { close(): P
   };
 }
 
-
 if (isEntryPoint(import.meta.url)) {
   const code = await main(process.argv.slice(2), {
     out: process.stdout,
