@@ -67,6 +67,16 @@ export function parseCredentials(value: string, what: string): Credentials {
   return { name: value.slice(0, i), password: value.slice(i + 1) };
 }
 
+/** A flag wins over its environment variable; an empty value counts as absent (CI templates leave them empty). */
+export function flagOrEnv(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  envName: string,
+): string | undefined {
+  const v = flag ?? env[envName];
+  return v === '' ? undefined : v;
+}
+
 /** A base URL for --target: http(s), no credentials (they would reach logs), no query or fragment. */
 export function parseTarget(value: string): string {
   let url: URL;
@@ -133,10 +143,7 @@ export function resolveConfig(
   }
   if (values.help) return { kind: 'help' };
 
-  const pick = (flag: string | undefined, envName: string): string | undefined => {
-    const v = flag ?? env[envName];
-    return v === '' ? undefined : v;
-  };
+  const pick = (flag: string | undefined, envName: string): string | undefined => flagOrEnv(flag, env, envName);
   const target = pick(values.target, 'ONEZONE_TARGET');
   const user = pick(values.user, 'ONEZONE_USER');
   const token = pick(values.token, 'ONEZONE_TOKEN');

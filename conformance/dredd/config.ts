@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseCredentials, parseTarget, parseTimeout, type Credentials } from '../config.js';
+import { flagOrEnv, parseCredentials, parseTarget, parseTimeout, type Credentials } from '../config.js';
 import { HarnessError } from '../errors.js';
 import { fromRoot } from '../paths.js';
 
@@ -75,10 +75,7 @@ export function resolveDreddConfig(
   }
   if (values.help) return { kind: 'help' };
 
-  const pick = (flag: string | undefined, envName: string): string | undefined => {
-    const v = flag ?? env[envName];
-    return v === '' ? undefined : v;
-  };
+  const pick = (flag: string | undefined, envName: string): string | undefined => flagOrEnv(flag, env, envName);
   const target = pick(values.target, 'ONEZONE_TARGET');
   if (target === undefined) throw usageError('--target (or ONEZONE_TARGET) is required');
   const user = pick(values.user, 'ONEZONE_USER');
