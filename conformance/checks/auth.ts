@@ -101,9 +101,16 @@ const MALFORMED_BASIC = [
   { what: 'no colon', value: 'Basic ' + Buffer.from('conformance-no-colon').toString('base64') },
 ] as const;
 
-/** Sends each malformed Basic value; the MUST and the SHOULD check judge the same kind of answers. */
-const askMalformed = (ctx: CheckContext) =>
-  Promise.all(MALFORMED_BASIC.map(async (m) => ({ m, res: await ctx.get({ kind: 'authorization', value: m.value }) })));
+/** The answers to each malformed Basic value, read once for the MUST and the SHOULD check (like the 405s). */
+async function askMalformed(ctx: CheckContext) {
+  const answers = await ctx.run.memo('malformed-basic-answers', () =>
+    Promise.all(
+      MALFORMED_BASIC.map(async (m) => ({ m, res: await ctx.get({ kind: 'authorization', value: m.value }) })),
+    ),
+  );
+  for (const { res } of answers) ctx.attach(res);
+  return answers;
+}
 
 export const basicMalformedRejected = defineCheck({
   id: 'auth-basic-malformed-rejected',
