@@ -9,7 +9,7 @@ import {
   VERDICT_LABEL,
   type Outcome,
 } from './common.js';
-import { makeControlCharsVisible } from './xml.js';
+import { escapeXml } from './xml.js';
 
 /**
  * report.html: one self-contained page (inline CSS, no scripts, no external assets) so it can be attached
@@ -120,15 +120,8 @@ const pill = (outcome: Outcome): string => `<span class="pill pill-${outcome}">$
 /** A JSON pointer may wrap after each `/`, never inside a segment. */
 const breakable = (ref: string): string => ref.split('/').map(esc).join('/<wbr>');
 
-/** HTML-escapes text for element content and double-quoted attributes. */
-export function esc(text: string): string {
-  return makeControlCharsVisible(text)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+/** HTML-escapes text for element content and double-quoted attributes: XML's escaping serves HTML5 too. */
+export const esc = escapeXml;
 
 const CSS = `
 :root{--pass:#1a7f37;--fail:#cf222e;--warning:#9a6700;--error:#6e7781;--skip:#57606a;--bg:#f6f8fa;--line:#d0d7de;color-scheme:light}
