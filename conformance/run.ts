@@ -24,8 +24,6 @@ import type { CheckResult, CheckStatus, Exchange, ReportDocument } from './repor
 export interface RunOptions {
   /** Told about each check as it finishes (the console reporter). */
   readonly progress?: Progress;
-  /** The target is a stand-in the caller started (report.target.embedded); default: config.embedded. */
-  readonly embedded?: boolean;
   /** Install SIGINT/SIGTERM handlers that remove created tokens before exiting (the CLI does). */
   readonly handleSignals?: boolean;
   /** Receives the run's Redactor once built, e.g. to scrub console output with it. */
@@ -324,7 +322,7 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     await http.close();
   }
   return buildReport({
-    config: { ...config, embedded: options.embedded ?? config.embedded },
+    config,
     targetUrl,
     profile: profileId,
     ...(detection && { detection }),
