@@ -1,9 +1,13 @@
+import { HarnessError } from './errors.js';
+import { expectationsOf, loadSpec, type SpecVersion } from './spec.js';
+
 /**
  * Runner profiles: what a kind of target is expected to do. Profiles are data; checks read them and never
- * branch on a profile's name. Every difference between versions is taken from
- * ../shared/onezone/real-server-behaviour.md (sections 2-4), cited per field.
+ * branch on a profile's name. The per-version facts (status without credentials, Bearer, Macaroon header,
+ * DELETE status, list order) are read from the spec variant's `x-onezone-expectations` block, the single
+ * source of truth that real-server-behaviour.md (sections 2-4) was written into; they are not restated here.
  */
-export type SpecVersion = '17.06' | '18.02' | '19.02' | '20.02';
+export type { SpecVersion };
 
 /**
  * What a target can be asked to show. A check that needs a capability the profile lacks is skipped with
@@ -49,66 +53,87 @@ const SERVER_CAPABILITIES: readonly Capability[] = [
   'isolation',
 ];
 
-export const PROFILES = {
-  'onezone-17.06': {
-    id: 'onezone-17.06',
-    description: 'Onezone 17.06.x (oz-worker 17.06.2): the documented operation; 404 without credentials tolerated',
-    specVersion: '17.06',
+/** The x-onezone-expectations fields a profile is built from; anything else there is for the docs. */
+function readExpectations(version: SpecVersion): Pick<
+  Profile,
+  'bearer' | 'macaroonHeader' | 'deleteStatus' | 'listOrder'
+> & {
+  noCredentials: NoCredentialsAnswer;
+} {
+  const e = expectationsOf(loadSpec(version));
+  const nc = e['noCredentials'] as { status?: unknown; emptyBody?: unknown } | undefined;
+  const { bearer, macaroonHeader, deleteStatus, listOrder } = e;
+  if (
+    typeof nc?.status !== 'number' ||
+    typeof bearer !== 'boolean' ||
+    (macaroonHeader !== 'accepted' && macaroonHeader !== 'deprecated') ||
+    (deleteStatus !== 202 && deleteStatus !== 204) ||
+    (listOrder !== 'newest-first' && listOrder !== 'by-name')
+  ) {
+    throw new HarnessError('E_SPEC', `spec ${version}: x-onezone-expectations lacks a field a profile needs`);
+  }
+  return {
+    noCredentials: { status: nc.status, ...(nc.emptyBody === true && { emptyBody: true }) },
+    bearer,
+    // `deprecated` from 19.02, but still served: it authenticates in every version.
+    macaroonHeader: true,
+    deleteStatus,
+    listOrder,
+  };
+}
+
+/**
+ * A profile for a real Onezone of `version`. Without credentials the MUST accepts the spec's 401 and, where
+ * the version really answers otherwise (17.06.2 and 18.02 derive 404 with an empty body for nobody), that too;
+ * the SHOULD auth-none-401 then reports it as a warning.
+ */
+function serverProfile(id: string, description: string, version: SpecVersion): Profile {
+  const { noCredentials, ...rest } = readExpectations(version);
+  return {
+    id,
+    description,
+    specVersion: version,
     capabilities: SERVER_CAPABILITIES,
-    // 17.06.2 derives 404 with an empty body for nobody (real-server-behaviour.md §3 notes); 401 is the spec's answer.
-    noCredentials: [{ status: 401 }, { status: 404, emptyBody: true }],
-    bearer: false,
-    macaroonHeader: true,
-    deleteStatus: 202,
-    listOrder: 'newest-first',
-  },
-  'onezone-18.02': {
-    id: 'onezone-18.02',
-    description: 'Onezone 18.02.x: Bearer tokens, 204 on DELETE; still 404 without credentials',
-    specVersion: '18.02',
-    capabilities: SERVER_CAPABILITIES,
-    noCredentials: [{ status: 401 }, { status: 404, emptyBody: true }],
-    bearer: true,
-    macaroonHeader: true,
-    deleteStatus: 204,
-    listOrder: 'newest-first',
-  },
-  'onezone-19.02': {
-    id: 'onezone-19.02',
-    description: 'Onezone 19.02.x: 401 without credentials, error bodies as objects',
-    specVersion: '19.02',
-    capabilities: SERVER_CAPABILITIES,
-    noCredentials: [{ status: 401 }],
-    bearer: true,
-    macaroonHeader: true,
-    deleteStatus: 204,
-    listOrder: 'newest-first',
-  },
-  'onezone-20.02': {
-    id: 'onezone-20.02',
-    description: 'Onezone 20.02.x and 21.02.x: the operation is deprecated; named tokens listed by name',
-    specVersion: '20.02',
-    capabilities: SERVER_CAPABILITIES,
-    noCredentials: [{ status: 401 }],
-    bearer: true,
-    macaroonHeader: true,
-    deleteStatus: 204,
-    listOrder: 'by-name',
-  },
-  mock: {
-    id: 'mock',
-    description: 'a spec mock (Prism): only what examples and presence-only security checks can satisfy',
-    specVersion: '17.06',
-    // Prism checks that a credential is present, never that it is valid (stoplightio/prism#2313), keeps no
-    // state and answers errors as application/problem+json, so only the list's shape can be judged.
-    capabilities: [],
-    noCredentials: [{ status: 401 }],
-    bearer: false,
-    macaroonHeader: true,
-    deleteStatus: 202,
-    listOrder: 'newest-first',
-  },
-} as const satisfies Record<string, Profile>;
+    noCredentials: noCredentials.status === 401 ? [{ status: 401 }] : [{ status: 401 }, noCredentials],
+    ...rest,
+  };
+}
+
+export const PROFILES: Record<'onezone-17.06' | 'onezone-18.02' | 'onezone-19.02' | 'onezone-20.02' | 'mock', Profile> =
+  {
+    'onezone-17.06': serverProfile(
+      'onezone-17.06',
+      'Onezone 17.06.x (oz-worker 17.06.2): the documented operation; 404 without credentials tolerated',
+      '17.06',
+    ),
+    'onezone-18.02': serverProfile(
+      'onezone-18.02',
+      'Onezone 18.02.x: Bearer tokens, 204 on DELETE; still 404 without credentials',
+      '18.02',
+    ),
+    'onezone-19.02': serverProfile(
+      'onezone-19.02',
+      'Onezone 19.02.x: 401 without credentials, error bodies as objects',
+      '19.02',
+    ),
+    'onezone-20.02': serverProfile(
+      'onezone-20.02',
+      'Onezone 20.02.x and 21.02.x: the operation is deprecated; named tokens listed by name',
+      '20.02',
+    ),
+    mock: {
+      ...serverProfile(
+        'mock',
+        'a spec mock (Prism): only what examples and presence-only security checks can satisfy',
+        '17.06',
+      ),
+      // Prism checks that a credential is present, never that it is valid (stoplightio/prism#2313), keeps no
+      // state and answers errors as application/problem+json, so only the list's shape can be judged; it
+      // answers 401 without credentials whatever the version really does.
+      capabilities: [],
+      noCredentials: [{ status: 401 }],
+    },
+  };
 
 export type ProfileId = keyof typeof PROFILES;
 export const PROFILE_IDS = Object.keys(PROFILES) as ProfileId[];
