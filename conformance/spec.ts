@@ -9,10 +9,10 @@ import { createRequire } from 'node:module';
 import { HarnessError } from './errors.js';
 import { fromRoot } from './paths.js';
 
-export type SpecVersion = '17.06' | '18.02' | '19.02' | '20.02';
+export type SpecVersion = '17.06' | '18.02' | '19.02' | '20.02' | '21.02';
 
 /** Oldest first: each version is the previous one with its merge patch applied. */
-export const SPEC_VERSIONS: readonly SpecVersion[] = ['17.06', '18.02', '19.02', '20.02'];
+export const SPEC_VERSIONS: readonly SpecVersion[] = ['17.06', '18.02', '19.02', '20.02', '21.02'];
 
 export const BASE_SPEC_FILE = 'spec/onezone.openapi.yaml';
 
@@ -248,4 +248,125 @@ export function responseSchema(
 export function expectationsOf(doc: OpenApiDocument): Record<string, unknown> {
   const block = doc['x-onezone-expectations'];
   return isObject(block) ? block : {};
+}
+
+/**
+ * A full Onezone release, e.g. `21.02.5`. A spec version describes the newest release of its line; an answer
+ * that arrived within the line carries the first release that has it (`since`), so a server of an older
+ * release of the same line answers as the previous version does.
+ */
+export type Release = string;
+
+/** Answers that arrived within a release line (a `since` release); absent: not sent by this version. */
+export interface SinceRelease {
+  readonly since: Release;
+}
+
+/**
+ * The typed `x-onezone-expectations` block (field meanings: docs/README.md). Fields marked optional are
+ * present only from the version that introduced them; absent means "not sent by this version".
+ */
+export interface OnezoneExpectations {
+  readonly version: SpecVersion;
+  readonly server: string;
+  readonly noCredentials: { readonly status: number; readonly emptyBody: boolean; readonly contentType: string | null };
+  readonly authErrorContentType: string | null;
+  readonly wwwAuthenticate: boolean;
+  readonly errorBody: 'string' | 'object';
+  readonly bearer: boolean;
+  readonly macaroonHeader: 'accepted' | 'deprecated';
+  readonly createStatus: number;
+  readonly deleteStatus: 202 | 204;
+  readonly postWithoutBodyContentType: 'application/json' | 'any';
+  readonly listOrder: 'newest-first' | 'by-name';
+  readonly unroutedMethods: Readonly<Record<string, number>>;
+  readonly allowHeader: string;
+  readonly unacceptableAccept: number;
+  readonly malformedBasic: number;
+  readonly trailingSlash: 'same-as-without';
+  readonly authOrder: 'basic-first' | 'tokens-first';
+  /** `access-control-allow-origin: <value>` on every reply of the REST handler (21.02.5+). */
+  readonly corsAllowOrigin?: SinceRelease & { readonly value: string };
+  /** A 500 from inside the operation has a JSON body with `details.reference` (21.02.1+). */
+  readonly internalErrorReference?: SinceRelease;
+  /** An open circuit breaker answers every request that passes authentication, also nobody's (21.02.6+). */
+  readonly unavailable?: SinceRelease & {
+    readonly status: number;
+    readonly errorId: string;
+    readonly contentType: string;
+  };
+}
+
+const RELEASE = /^\d{2}\.\d{2}\.\d+$/;
+
+/** `release` is `since` or later (`21.02.10` is after `21.02.9`); both must be full releases. */
+export function releaseAtLeast(release: Release, since: Release): boolean {
+  if (!RELEASE.test(release) || !RELEASE.test(since))
+    throw new HarnessError('E_SPEC', `not a full Onezone release: ${RELEASE.test(release) ? since : release}`);
+  const a = release.split('.').map(Number);
+  const b = since.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
+/**
+ * The expectations block checked against OnezoneExpectations: every field a version must state, with its
+ * type, and the optional `since` fields well-formed and inside the version's line. Unknown fields pass (the
+ * docs may carry more). Throws E_SPEC naming the field, so a bad variant is a harness error, not a verdict.
+ */
+export function onezoneExpectationsOf(doc: OpenApiDocument): OnezoneExpectations {
+  const e = expectationsOf(doc);
+  const label = `${doc.info.version} x-onezone-expectations`;
+  const fail = (field: string, want: string): never => {
+    throw new HarnessError('E_SPEC', `${label}.${field} must be ${want}`);
+  };
+  const oneOf = (field: string, allowed: readonly unknown[]): void => {
+    if (!allowed.includes(e[field])) fail(field, allowed.map((a) => JSON.stringify(a)).join(' | '));
+  };
+  const typed = (field: string, type: 'string' | 'number' | 'boolean'): void => {
+    if (typeof e[field] !== type) fail(field, `a ${type}`);
+  };
+  oneOf('version', SPEC_VERSIONS);
+  typed('server', 'string');
+  const nc = e['noCredentials'];
+  if (
+    !isObject(nc) ||
+    typeof nc['status'] !== 'number' ||
+    typeof nc['emptyBody'] !== 'boolean' ||
+    !(nc['contentType'] === null || typeof nc['contentType'] === 'string')
+  )
+    fail('noCredentials', '{status: number, emptyBody: boolean, contentType: string | null}');
+  if (!(e['authErrorContentType'] === null || typeof e['authErrorContentType'] === 'string'))
+    fail('authErrorContentType', 'a string or null');
+  typed('wwwAuthenticate', 'boolean');
+  oneOf('errorBody', ['string', 'object']);
+  typed('bearer', 'boolean');
+  oneOf('macaroonHeader', ['accepted', 'deprecated']);
+  typed('createStatus', 'number');
+  oneOf('deleteStatus', [202, 204]);
+  oneOf('postWithoutBodyContentType', ['application/json', 'any']);
+  oneOf('listOrder', ['newest-first', 'by-name']);
+  const unrouted = e['unroutedMethods'];
+  if (!isObject(unrouted) || !Object.values(unrouted).every((s) => typeof s === 'number'))
+    fail('unroutedMethods', 'a map from method to status');
+  typed('allowHeader', 'string');
+  typed('unacceptableAccept', 'number');
+  typed('malformedBasic', 'number');
+  oneOf('trailingSlash', ['same-as-without']);
+  oneOf('authOrder', ['basic-first', 'tokens-first']);
+  const since = (field: string, extra: Record<string, 'string' | 'number'>): void => {
+    const v = e[field];
+    if (v === undefined) return;
+    const want = `{since: a release up to ${String(e['version'])}.x${Object.entries(extra)
+      .map(([k, t]) => `, ${k}: ${t}`)
+      .join('')}}`;
+    if (!isObject(v) || typeof v['since'] !== 'string' || !RELEASE.test(v['since'])) return fail(field, want);
+    // A later version inherits the field unchanged, so `since` may name an older line, never a newer one.
+    if (v['since'].slice(0, 5) > String(e['version'])) fail(field, want);
+    for (const [k, t] of Object.entries(extra)) if (typeof v[k] !== t) fail(field, want);
+  };
+  since('corsAllowOrigin', { value: 'string' });
+  since('internalErrorReference', {});
+  since('unavailable', { status: 'number', errorId: 'string', contentType: 'string' });
+  return e as unknown as OnezoneExpectations;
 }

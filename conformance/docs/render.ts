@@ -261,9 +261,7 @@ export function renderVersionDifferences(
   source: string,
 ): string {
   const versions = [...docs.keys()];
-  // The newest variant also describes 21.02 (real-server-behaviour.md §6: served unchanged through 21.02.7).
-  const label = (v: SpecVersion): string => (v === '20.02' ? '20.02 / 21.02' : v);
-  const header = `|Aspect|${versions.map(label).join('|')}|`;
+  const header = `|Aspect|${versions.join('|')}|`;
   const rule = `|---|${versions.map(() => '---').join('|')}|`;
   const expectations = versions.map((v) => {
     const block = docs.get(v)?.['x-onezone-expectations'];
@@ -276,16 +274,19 @@ export function renderVersionDifferences(
     '',
     '# Version differences',
     '',
-    'Onezone serves `list_client_tokens` and its siblings from 17.06 to 21.02 (deprecated from 20.02). The',
-    'spec describes 17.06; each later version is a JSON Merge Patch (RFC 7386) on the previous one. The',
-    '20.02 column also describes 21.02, which serves the operations unchanged apart from adding',
-    '`access-control-allow-origin: *`.',
+    'Onezone serves `list_client_tokens` and its siblings from 17.06 to 21.02.7, the newest release',
+    '(deprecated from 20.02). The spec describes 17.06; each later version is a JSON Merge Patch (RFC 7386)',
+    'on the previous one. A column describes the newest release of its line that was studied (`info.version`,',
+    'in brackets below). Answers that changed within a line name the first release that has them (`since`',
+    'in the expectations): an older release of that line answers as the column before. 21.02 is not "20.02',
+    'plus CORS": it adds a 500 body with a reference (21.02.1), `access-control-allow-origin: *`',
+    '(21.02.5) and a 503 circuit breaker (21.02.6); see errata.md E14-E16.',
     '',
     '## In short',
     '',
     ...versions.flatMap((v) => {
       const info = docs.get(v)?.info;
-      return [`### ${label(v)} (${info?.version ?? '?'})`, '', str(info?.description).trim(), ''];
+      return [`### ${v} (${info?.version ?? '?'})`, '', str(info?.description).trim(), ''];
     }),
     '## Expected behaviour (`x-onezone-expectations`)',
     '',

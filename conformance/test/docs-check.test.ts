@@ -59,6 +59,7 @@ describe('docs check', function () {
       'docs/definitions/Error.md',
       'docs/version-differences.md',
       'spec/mock/onezone-17.06.prism.json',
+      'spec/mock/onezone-21.02.prism.json',
     ]);
   });
 

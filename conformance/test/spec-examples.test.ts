@@ -11,6 +11,8 @@ import {
   loadSpec,
   loadSpecsFrom,
   mergePatch,
+  onezoneExpectationsOf,
+  releaseAtLeast,
   responseObject,
   responseSchema,
   toJsonSchema,
@@ -118,7 +120,7 @@ describe('spec versions', () => {
     expect(statuses(loadSpec('17.06'), '/user/client_tokens/{tid}', 'delete'))
       .to.include('202')
       .and.not.include('204');
-    for (const v of ['18.02', '19.02', '20.02'] as const)
+    for (const v of ['18.02', '19.02', '20.02', '21.02'] as const)
       expect(statuses(loadSpec(v), '/user/client_tokens/{tid}', 'delete'))
         .to.include('204')
         .and.not.include('202');
@@ -194,6 +196,73 @@ describe('spec versions', () => {
       noCredentials: { status: 401, emptyBody: false, contentType: 'application/json' },
     });
     expect(exp('20.02')).to.include({ listOrder: 'by-name', version: '20.02' });
+    expect(exp('21.02')).to.include({ listOrder: 'by-name', version: '21.02', server: 'oz-worker 21.02.7' });
+  });
+
+  it("types every version's expectations; the 21.02 answers carry the release that brought them", () => {
+    for (const v of SPEC_VERSIONS) expect(onezoneExpectationsOf(loadSpec(v)).version).to.equal(v);
+    const e2102 = onezoneExpectationsOf(loadSpec('21.02'));
+    expect(e2102.corsAllowOrigin).to.deep.equal({ value: '*', since: '21.02.5' });
+    expect(e2102.internalErrorReference).to.deep.equal({ since: '21.02.1' });
+    expect(e2102.unavailable).to.deep.equal({
+      status: 503,
+      errorId: 'serviceUnavailable',
+      contentType: 'application/json',
+      since: '21.02.6',
+    });
+    for (const v of ['17.06', '18.02', '19.02', '20.02'] as const) {
+      const e = onezoneExpectationsOf(loadSpec(v));
+      expect([e.corsAllowOrigin, e.internalErrorReference, e.unavailable], v).to.deep.equal([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+    }
+    expect(loadSpec('21.02').info.version).to.equal('21.02.7');
+  });
+
+  it('rejects an expectations block with a missing, mistyped or out-of-line field (E_SPEC)', () => {
+    const withExpectations = (patch: Record<string, unknown>): OpenApiDocument =>
+      mergePatch(
+        loadSpec('21.02') as never,
+        { 'x-onezone-expectations': patch } as never,
+      ) as unknown as OpenApiDocument;
+    expect(() => onezoneExpectationsOf(withExpectations({ bearer: 'yes' }))).to.throw(/bearer must be a boolean/);
+    expect(() => onezoneExpectationsOf(withExpectations({ listOrder: null }))).to.throw(/listOrder/);
+    expect(() => onezoneExpectationsOf(withExpectations({ corsAllowOrigin: { since: null } }))).to.throw(
+      /corsAllowOrigin/,
+    );
+    expect(() => onezoneExpectationsOf(withExpectations({ unavailable: { since: '22.02.1' } }))).to.throw(
+      /unavailable/,
+    );
+    expect(() => onezoneExpectationsOf(withExpectations({ internalErrorReference: { since: '21.2' } }))).to.throw(
+      /internalErrorReference/,
+    );
+  });
+
+  it('compares releases numerically (21.02.10 is after 21.02.9)', () => {
+    expect(releaseAtLeast('21.02.5', '21.02.5')).to.equal(true);
+    expect(releaseAtLeast('21.02.4', '21.02.5')).to.equal(false);
+    expect(releaseAtLeast('21.02.10', '21.02.9')).to.equal(true);
+    expect(releaseAtLeast('20.02.20', '21.02.1')).to.equal(false);
+    expect(() => releaseAtLeast('21.02', '21.02.1')).to.throw(/not a full Onezone release: 21.02/);
+  });
+
+  it('documents 503 serviceUnavailable and a JSON 500 with a reference in 21.02 only', () => {
+    for (const [path, method] of [
+      ['/user/client_tokens', 'get'],
+      ['/user/client_tokens', 'post'],
+      ['/user/client_tokens/{tid}', 'delete'],
+    ] as const) {
+      expect(statuses(loadSpec('20.02'), path, method)).to.not.include('503');
+      expect(responseSchema(loadSpec('21.02'), path, method, '503'), `${method} 503`).to.not.equal(undefined);
+      expect(responseSchema(loadSpec('20.02'), path, method, '500'), `${method} 500`).to.equal(undefined);
+      expect(responseSchema(loadSpec('21.02'), path, method, '500'), `${method} 500`).to.not.equal(undefined);
+      expect(responseObject(loadSpec('21.02'), path, method, '401')?.['headers']).to.have.property(
+        'access-control-allow-origin',
+      );
+      expect(responseObject(loadSpec('20.02'), path, method, '401')?.['headers']).to.equal(undefined);
+    }
   });
 
   it('serves the compiled JSON copy only while it matches the YAML byte for byte', () => {
@@ -226,7 +295,7 @@ describe('spec versions', () => {
     for (const v of SPEC_VERSIONS) expect(loaded.get(v), v).to.deep.equal(fromYaml.get(v));
   });
 
-  it('loads all four versions quickly from the compiled copy (the runner must start in well under 1 s)', () => {
+  it('loads all five versions quickly from the compiled copy (the runner must start in well under 1 s)', () => {
     const start = performance.now();
     loadSpecsFrom(fromRoot());
     expect(performance.now() - start).to.be.lessThan(100);
