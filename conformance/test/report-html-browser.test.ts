@@ -1,18 +1,20 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { fromRoot } from '../paths.js';
 import { formatHtml } from '../report/formatters/html.js';
 import type { ReportDocument } from '../report/types.js';
+import { cannotRun } from './support/cannot-run.js';
+import { blockNetwork, launchChromium, type TestBrowser } from './support/chromium.js';
 
 /**
- * report.html in a real headless Chromium (Debian's, installed by .ci/run): it renders without console
- * or page errors, the verdict and the failing check are visible, and a screenshot is kept for people.
+ * report.html in a real headless Chromium (from npm, see support/chromium.ts) with the network blocked: it
+ * renders without console or page errors, asks for nothing but itself, the verdict and the failing check are
+ * visible, and a screenshot is kept for people.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = fromRoot('reports', 'screenshots', 'report.png');
 
 const fixture = (name: string): ReportDocument =>
@@ -20,38 +22,24 @@ const fixture = (name: string): ReportDocument =>
 
 describe('report.html in headless Chromium', function () {
   this.timeout(60_000);
-  let browser: BrowserContext | undefined;
-  let profileDir: string | undefined;
+  let browser: TestBrowser | undefined;
   let pageDir: string | undefined;
   let page: Page;
   const problems: string[] = [];
   const requests: string[] = [];
+  let blocked: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      // CI must prove the page renders: a missing browser fails there. Locally it may be skipped.
-      if (process.env['CI'] === 'true')
-        throw new Error(`${CHROMIUM} not found: install Debian's chromium (.ci/run does)`);
-      this.skip();
+    try {
+      browser = await launchChromium();
+    } catch (e) {
+      cannotRun(
+        this,
+        `headless Chromium from @sparticuz/chromium did not start: ${(e as Error).message.split('\n')[0] ?? ''}`,
+      );
     }
-    profileDir = mkdtempSync(join(tmpdir(), 'report-chromium-'));
-    // A persistent context on a fresh profile directory: nothing from a previous run or the user leaks in.
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      viewport: { width: 1280, height: 900 },
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    blocked = await blockNetwork(browser.context);
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
     });
@@ -65,11 +53,12 @@ describe('report.html in headless Chromium', function () {
 
   after(async () => {
     await browser?.close();
-    for (const d of [profileDir, pageDir]) if (d) rmSync(d, { recursive: true, force: true });
+    if (pageDir) rmSync(pageDir, { recursive: true, force: true });
   });
 
   it('renders without console or page errors and loads nothing but itself', () => {
     expect(problems).to.deep.equal([]);
+    expect(blocked, 'requests that would have left the page').to.deep.equal([]);
     expect(requests.filter((u) => !u.startsWith('file:'))).to.deep.equal([]);
   });
 
@@ -95,5 +84,12 @@ describe('report.html in headless Chromium', function () {
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).to.be.greaterThan(10_000);
+  });
+
+  it('would notice a request leaving the page (the network block above is live)', async () => {
+    const probe = await browser!.context.newPage();
+    await probe.setContent('<img src="https://example.invalid/logo.png">', { waitUntil: 'load' });
+    await probe.close();
+    expect(blocked).to.deep.equal(['https://example.invalid/logo.png']);
   });
 });

@@ -14,9 +14,12 @@ import {
   verifyToken,
 } from '../token/index.js';
 
-/** The shared swagger sits beside the checkout (../shared); the token is inside the POST description. */
+/** The upstream swagger excerpt, copied into the fixtures; the token is inside the POST description. */
 function upstreamSwagger(): string {
-  return readFileSync(fromRoot('..', 'shared', 'onezone', 'upstream-swagger-17.06.0-rc8-excerpt.json'), 'utf8');
+  return readFileSync(
+    fromRoot('conformance', 'test', 'fixtures', 'upstream', 'upstream-swagger-17.06.0-rc8-excerpt.json'),
+    'utf8',
+  );
 }
 
 function postDocToken(): string {
@@ -68,7 +71,7 @@ describe('token codec: base62 escaping', () => {
 });
 
 describe('token codec: the upstream POST doc example token', () => {
-  // Read in a hook, not at load time: a missing ../shared must fail these tests, not the whole mocha run.
+  // Read in a hook, not at load time: a missing fixture must fail these tests, not the whole mocha run.
   let token = '';
   before(() => {
     token = postDocToken();
