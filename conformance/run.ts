@@ -4,7 +4,8 @@ import Mocha from 'mocha';
 import { detectProfile, type Detection } from './checks/detect.js';
 import { CHECKS } from './checks/index.js';
 import { compileSchemas } from './checks/schemas.js';
-import { RunState } from './checks/state.js';
+import { CheckSession } from './checks/context/session.js';
+import type { SessionOptions } from './checks/context/session.js';
 import type { CheckDefinition, Requirement } from './checks/types.js';
 import type { RunConfig } from './config.js';
 import { HarnessError, isHarnessError, isPreconditionError, PreconditionError } from './errors.js';
@@ -124,7 +125,7 @@ export function toolVersion(): string {
 }
 
 /** Why a requirement is not met, or undefined when it is. */
-function unmet(req: Requirement, profile: Profile, config: RunConfig): PreconditionError | undefined {
+function unmet(req: Requirement, profile: Profile, config: SessionOptions): PreconditionError | undefined {
   switch (req) {
     case 'writes':
       return config.allowWrites
@@ -155,13 +156,9 @@ export function classify(e: unknown, redactor: Redactor): Pick<Outcome, 'status'
   return { status: 'errored', message: `internal error: ${msg(e)}`, code: 'E_INTERNAL' };
 }
 
-export async function executeCheck(
-  check: CheckDefinition,
-  state: RunState,
-  profile: Profile,
-  config: RunConfig,
-  redactor: Redactor,
-): Promise<Outcome> {
+/** Runs one check in the session: its requirements first, then its body; never throws. */
+export async function executeCheck(check: CheckDefinition, session: CheckSession): Promise<Outcome> {
+  const { profile, redactor } = session.opts;
   const started = performance.now();
   const exchanges: Exchange[] = [];
   const done = (o: Pick<Outcome, 'status' | 'message' | 'code'>): Outcome => ({
@@ -170,12 +167,12 @@ export async function executeCheck(
     exchanges,
   });
   for (const req of check.requires ?? []) {
-    const why = unmet(req, profile, config);
+    const why = unmet(req, profile, session.opts);
     if (why) return done(classify(why, redactor));
   }
   try {
     const notes: string[] = [];
-    await check.run(state.contextFor(exchanges, notes));
+    await check.run(session.contextFor(check.requires ?? [], exchanges, notes));
     return done({ status: 'passed', message: redactor.redact(notes.join('; ')) });
   } catch (e) {
     // A failed memoised fact carries the exchange that shows it; make it this check's evidence too.
@@ -257,10 +254,10 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     ...(config.caPem !== undefined && { caPem: config.caPem }),
   });
   const errors: Array<{ code: string; message: string }> = [];
-  let state: RunState | undefined;
+  let session: CheckSession | undefined;
   const interrupt = (): void => {
     // Remove what the run created, then leave with the conventional code of an interrupted process.
-    void (state?.cleanup() ?? Promise.resolve()).finally(() => process.exit(130));
+    void (session?.cleanup() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   if (options.handleSignals) {
     process.once('SIGINT', interrupt);
@@ -278,7 +275,7 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     if (stop) {
       errors.push({ code: stop.code, message: `preflight: ${redactor.redact(stop.message)}` });
     } else {
-      state = new RunState({
+      session = new CheckSession({
         baseUrl: targetUrl,
         http,
         redactor,
@@ -289,10 +286,10 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
         ...(config.otherUser && { otherUser: config.otherUser }),
         ...(config.token !== undefined && { token: config.token }),
       });
-      const s = state;
+      const s = session;
       const outcomes = await runSuite(
         CHECKS,
-        (c) => executeCheck(c, s, profile, config, redactor),
+        (c) => executeCheck(c, s),
         config.timeoutMs * 4 + 2000,
         (c, o) => options.progress?.checkFinished(toCheckResult(c, o)),
       );
@@ -314,7 +311,7 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     errors.push({ code: err.code, message: redactor.redact(err.message) });
   } finally {
     // Always remove what the run created, also after a failure; problems are reported, not thrown.
-    if (state) errors.push(...(await state.cleanup()).map((p) => ({ ...p, message: redactor.redact(p.message) })));
+    if (session) errors.push(...(await session.cleanup()).map((p) => ({ ...p, message: redactor.redact(p.message) })));
     if (options.handleSignals) {
       process.off('SIGINT', interrupt);
       process.off('SIGTERM', interrupt);

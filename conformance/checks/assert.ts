@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { HttpResponse } from '../http.js';
 import { schemaErrors, type SchemaName } from './schemas.js';
-import { tokensOf } from './state.js';
+import { tokensOf } from './list.js';
 import type { CheckContext } from './types.js';
 
 /** Shared assertions. Every failure message ends with the response summary: the evidence a user needs. */

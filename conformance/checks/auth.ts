@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { PreconditionError } from '../errors.js';
+import type { HttpResponse } from '../http.js';
 import { expectAuthError, expectStatus, expectValid } from './assert.js';
-import { tokensOf } from './state.js';
+import { factKey } from './context/facts.js';
+import { tokensOf } from './list.js';
 import { defineCheck, type CheckContext } from './types.js';
 
 /** Authentication without credentials and with Basic credentials (real-server-behaviour.md §2, §3). */
@@ -54,7 +56,6 @@ export const basicValid = defineCheck({
   specRef: GET_200,
   requires: ['basic'],
   async run(ctx) {
-    ctx.requireUser();
     let res;
     try {
       res = await ctx.listResponse('user');
@@ -77,7 +78,7 @@ export const basicWrongPassword = defineCheck({
   specRef: GET_401,
   requires: ['basic', 'verifies-credentials'],
   async run(ctx) {
-    const user = ctx.requireUser();
+    const { user } = ctx;
     expectAuthError(ctx, await ctx.get({ kind: 'basic', user: { name: user.name, password: user.password + WRONG } }));
   },
 });
@@ -101,15 +102,14 @@ const MALFORMED_BASIC = [
   { what: 'no colon', value: 'Basic ' + Buffer.from('conformance-no-colon').toString('base64') },
 ] as const;
 
+type MalformedAnswers = Array<{ m: (typeof MALFORMED_BASIC)[number]; res: HttpResponse }>;
+const MALFORMED_ANSWERS = factKey<MalformedAnswers>('malformed-basic-answers');
+
 /** The answers to each malformed Basic value, read once for the MUST and the SHOULD check (like the 405s). */
-async function askMalformed(ctx: CheckContext) {
-  const answers = await ctx.run.memo('malformed-basic-answers', () =>
-    Promise.all(
-      MALFORMED_BASIC.map(async (m) => ({ m, res: await ctx.get({ kind: 'authorization', value: m.value }) })),
-    ),
+function askMalformed(ctx: CheckContext): Promise<MalformedAnswers> {
+  return ctx.shared(MALFORMED_ANSWERS, (s) =>
+    Promise.all(MALFORMED_BASIC.map(async (m) => ({ m, res: await s.get({ kind: 'authorization', value: m.value }) }))),
   );
-  for (const { res } of answers) ctx.attach(res);
-  return answers;
 }
 
 export const basicMalformedRejected = defineCheck({

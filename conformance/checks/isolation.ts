@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { PreconditionError } from '../errors.js';
 import { expectStatus } from './assert.js';
-import { tokensOf } from './state.js';
+import { tokensOf } from './list.js';
 import { defineCheck } from './types.js';
 
 /** Users see only their own tokens (real-server-behaviour.md §1: the path always targets the caller). */
@@ -14,7 +14,7 @@ export const disjoint = defineCheck({
   specRef: '#/paths/~1user~1client_tokens/get',
   requires: ['isolation', 'other-user', 'basic'],
   async run(ctx) {
-    const user = ctx.requireUser();
+    const { user } = ctx;
     let mine = (await ctx.userList()).tokens;
     let theirs = (await ctx.otherList()).tokens;
     if (theirs.length === 0) {
@@ -23,8 +23,7 @@ export const disjoint = defineCheck({
           'P_STATE',
           'the other user has no tokens, so a leak could not show; --allow-writes lets the run create one',
         );
-      const { res, token } = await ctx.run.createToken('other', []);
-      ctx.attach(res);
+      const { res, token } = await ctx.ledger.create('other');
       if (token === undefined)
         throw new PreconditionError('P_STATE', `could not create a token for the other user: ${res.summary}`);
       theirs = [token];

@@ -2,13 +2,13 @@ import { expect } from 'chai';
 import { PreconditionError } from '../errors.js';
 import { checkWellFormed } from '../token/index.js';
 import { expectAuthError, expectStatus, expectValid } from './assert.js';
-import { LIST_PATH, tokensOf } from './state.js';
+import { LIST_PATH, tokensOf } from './list.js';
 import type { CheckContext } from './types.js';
 import { defineCheck } from './types.js';
 
 /**
  * Create, list, authenticate, delete (real-server-behaviour.md §4). Only with --allow-writes. The checks run
- * in registry order and hand the created token on through the run state; whatever the run created and did not
+ * in registry order and hand the created token on through the ledger; whatever the run created and did not
  * delete is removed by the runner's cleanup, also when a check fails or the run is interrupted.
  */
 
@@ -16,20 +16,8 @@ const POST = '#/paths/~1user~1client_tokens/post';
 const DELETE = '#/paths/~1user~1client_tokens~1{tid}/delete';
 const REQUIRES = ['writes', 'lifecycle', 'basic'] as const;
 
-function created(ctx: CheckContext): string {
-  const t = ctx.run.created;
-  if (t === undefined) throw new PreconditionError('P_STATE', 'no token was created (see lifecycle-create)');
-  return t;
-}
-
-function deleted(ctx: CheckContext): string {
-  const t = ctx.run.deleted;
-  if (t === undefined) throw new PreconditionError('P_STATE', 'no token was deleted (see lifecycle-delete)');
-  return t;
-}
-
-async function freshList(ctx: CheckContext): Promise<string[]> {
-  const res = await ctx.get({ kind: 'basic', user: ctx.requireUser() }, { as: 'user' });
+async function freshList(ctx: CheckContext<'basic'>): Promise<string[]> {
+  const res = await ctx.get({ kind: 'basic', user: ctx.user }, { as: 'user' });
   expectStatus(res, 200);
   return tokensOf(res);
 }
@@ -42,11 +30,8 @@ export const create = defineCheck({
   specRef: POST,
   requires: REQUIRES,
   async run(ctx) {
-    ctx.requireUser();
-    const { res, token } = await ctx.run.createToken('user', []);
-    ctx.attach(res);
-    // Hand the token on even when the status is wrong, so that the later checks still judge their own rule.
-    if (token !== undefined) ctx.run.created = token;
+    // Handed on even when the status is wrong, so that the later checks still judge their own rule.
+    const { res, token } = await ctx.ledger.create('user', { handOn: true });
     expectStatus(res, 200);
     expectValid(ctx, res, 'ClientToken');
     const wf = checkWellFormed(token ?? '');
@@ -62,7 +47,7 @@ export const createdListed = defineCheck({
   specRef: POST,
   requires: REQUIRES,
   async run(ctx) {
-    const token = created(ctx);
+    const token = ctx.ledger.created();
     expect((await freshList(ctx)).includes(token), 'the created token is not listed').to.equal(true);
   },
 });
@@ -77,7 +62,7 @@ export const createdFirst = defineCheck({
   async run(ctx) {
     if (ctx.profile.listOrder !== 'newest-first')
       throw new PreconditionError('P_PROFILE', `profile ${ctx.profile.id} lists tokens by name`);
-    const token = created(ctx);
+    const token = ctx.ledger.created();
     const list = await freshList(ctx);
     expect(list.indexOf(token), 'position of the created token in the list').to.equal(0);
   },
@@ -91,7 +76,7 @@ export const createdAuthenticates = defineCheck({
   specRef: POST,
   requires: REQUIRES,
   async run(ctx) {
-    const res = await ctx.get({ kind: 'x-auth-token', token: created(ctx) }, { as: 'user' });
+    const res = await ctx.get({ kind: 'x-auth-token', token: ctx.ledger.created() }, { as: 'user' });
     expectStatus(res, 200);
   },
 });
@@ -104,16 +89,13 @@ export const remove = defineCheck({
   specRef: DELETE,
   requires: REQUIRES,
   async run(ctx) {
-    const token = created(ctx);
+    const token = ctx.ledger.created();
     const res = await ctx.send(
       'DELETE',
-      { kind: 'basic', user: ctx.requireUser() },
+      { kind: 'basic', user: ctx.user },
       { path: `${LIST_PATH}/${token}`, as: 'user' },
     );
-    if (res.status >= 200 && res.status < 300) {
-      ctx.run.pending.delete(token);
-      ctx.run.deleted = token;
-    }
+    if (res.status >= 200 && res.status < 300) ctx.ledger.markDeleted(token);
     expectStatus(res, ctx.profile.deleteStatus);
   },
 });
@@ -126,10 +108,10 @@ export const deletedUnlisted = defineCheck({
   specRef: DELETE,
   requires: REQUIRES,
   async run(ctx) {
-    const token = deleted(ctx);
+    const token = ctx.ledger.deleted();
     const listed = (await freshList(ctx)).includes(token);
     // Still there: the cleanup must try again.
-    if (listed) ctx.run.pending.set(token, 'user');
+    if (listed) ctx.ledger.markStillPresent(token);
     expect(listed, 'the deleted token is still listed').to.equal(false);
   },
 });
@@ -142,8 +124,8 @@ export const deletedRejected = defineCheck({
   specRef: DELETE,
   requires: REQUIRES,
   async run(ctx) {
-    const res = await ctx.get({ kind: 'x-auth-token', token: deleted(ctx) });
-    if (res.status === 200) ctx.run.pending.set(deleted(ctx), 'user');
+    const res = await ctx.get({ kind: 'x-auth-token', token: ctx.ledger.deleted() });
+    if (res.status === 200) ctx.ledger.markStillPresent(ctx.ledger.deleted());
     expectAuthError(ctx, res);
   },
 });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { HttpResponse } from '../http.js';
 import { expectSameList, expectStatus } from './assert.js';
+import { factKey } from './context/facts.js';
 import type { CheckContext } from './types.js';
 import { defineCheck } from './types.js';
 
@@ -14,9 +15,11 @@ const NOT_ALLOWED = ['PUT', 'PATCH', 'DELETE'] as const;
  * answers 405 before authentication in every version, and a request that cannot authenticate can never
  * change the target, even a broken one (the runner only writes with --allow-writes).
  */
+const NOT_ALLOWED_ANSWERS = factKey<Array<{ method: string; res: HttpResponse }>>('405-answers');
+
 function notAllowedAnswers(ctx: CheckContext): Promise<Array<{ method: string; res: HttpResponse }>> {
-  return ctx.run.memo('405-answers', () =>
-    Promise.all(NOT_ALLOWED.map(async (method) => ({ method, res: await ctx.send(method, { kind: 'none' }) }))),
+  return ctx.shared(NOT_ALLOWED_ANSWERS, (s) =>
+    Promise.all(NOT_ALLOWED.map(async (method) => ({ method, res: await s.send(method, { kind: 'none' }) }))),
   );
 }
 
@@ -29,7 +32,6 @@ export const notAllowed = defineCheck({
   requires: ['http-semantics'],
   async run(ctx) {
     const answers = await notAllowedAnswers(ctx);
-    for (const { res } of answers) ctx.attach(res);
     for (const { res } of answers) expectStatus(res, 405);
   },
 });
@@ -43,7 +45,6 @@ export const allowHeader = defineCheck({
   requires: ['http-semantics'],
   async run(ctx) {
     const answers = await notAllowedAnswers(ctx);
-    for (const { res } of answers) ctx.attach(res);
     for (const { method, res } of answers) {
       // The check of the status is http-405-not-allowed's; this one judges only the header of a 405.
       if (res.status !== 405) continue;
@@ -64,7 +65,7 @@ export const unacceptable = defineCheck({
   specRef: PATH,
   requires: ['http-semantics', 'basic'],
   async run(ctx) {
-    const user = ctx.requireUser();
+    const { user } = ctx;
     expectStatus(await ctx.get({ kind: 'basic', user }, { headers: { accept: 'text/html' } }), 406);
   },
 });
@@ -78,7 +79,7 @@ export const headOptions = defineCheck({
   requires: ['http-semantics', 'basic'],
   async run(ctx) {
     // Every upstream version crashes on these methods (500): a warning, by design of the level.
-    const user = ctx.requireUser();
+    const { user } = ctx;
     const answers = await Promise.all(['HEAD', 'OPTIONS'].map((m) => ctx.send(m, { kind: 'basic', user })));
     for (const res of answers) expect(res.status, res.summary).to.be.below(500);
   },
@@ -92,7 +93,7 @@ export const trailingSlash = defineCheck({
   specRef: PATH,
   requires: ['http-semantics', 'basic'],
   async run(ctx) {
-    const user = ctx.requireUser();
+    const { user } = ctx;
     const { tokens } = await ctx.userList();
     expectSameList(
       await ctx.get({ kind: 'basic', user }, { path: '/user/client_tokens/' }),

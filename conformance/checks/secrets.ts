@@ -14,7 +14,7 @@ export const noPassword = defineCheck({
   specRef: '#/components/securitySchemes/basic',
   run(ctx) {
     // Judges what the run already saw: no request of its own.
-    const hits = ctx.run.log.filter((e) => e.passwordHits.length > 0);
+    const hits = ctx.log.entries.filter((e) => e.passwordHits.length > 0);
     for (const e of hits) ctx.attach(e);
     expect(
       hits.length,
@@ -23,7 +23,7 @@ export const noPassword = defineCheck({
         .map((e) => e.summary)
         .join(' | ')}`,
     ).to.equal(0);
-    ctx.note(`${ctx.run.log.length} responses searched`);
+    ctx.note(`${ctx.log.entries.length} responses searched`);
     return Promise.resolve();
   },
 });
@@ -38,10 +38,11 @@ export const noForeignToken = defineCheck({
   specRef: '#/paths/~1user~1client_tokens/get',
   run(ctx) {
     // Judges what the run already saw: no request of its own.
-    const { known } = ctx.run;
+    const { log } = ctx;
+    const known = { user: log.knownTokens('user'), other: log.knownTokens('other') };
     const leaks: string[] = [];
-    for (const e of ctx.run.log) {
-      const who = ctx.run.principalOf(e);
+    for (const e of log.entries) {
+      const who = log.principalOf(e);
       const foreign = e.found.filter((t) => {
         if (who === 'user') return known.other.has(t);
         if (who === 'other') return known.user.has(t);
@@ -53,7 +54,7 @@ export const noForeignToken = defineCheck({
       }
     }
     expect(leaks, leaks.slice(0, 3).join(' | ')).to.have.length(0);
-    ctx.note(`${ctx.run.log.length} responses searched`);
+    ctx.note(`${ctx.log.entries.length} responses searched`);
     return Promise.resolve();
   },
 });

@@ -88,7 +88,7 @@ export const errorBodies = defineCheck({
   specRef: '#/components/schemas/Error',
   requires: ['error-bodies'],
   run(ctx) {
-    const errors = ctx.run.log.filter((e) => e.errorBody !== undefined && e.errorBody !== '');
+    const errors = ctx.log.entries.filter((e) => e.errorBody !== undefined && e.errorBody !== '');
     if (errors.length === 0) throw new PreconditionError('P_STATE', 'the run saw no error body');
     const v = ctx.schemas.Error;
     const bad: string[] = [];

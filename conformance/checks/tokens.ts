@@ -39,9 +39,7 @@ async function decodedToken(ctx: CheckContext): Promise<Macaroon> {
 
 /** Serializes a derived token and registers it as a secret before it is sent. */
 function derived(ctx: CheckContext, m: Macaroon): string {
-  const t = serializeToken(m);
-  ctx.run.opts.redactor.addToken(t);
-  return t;
+  return ctx.secret(serializeToken(m));
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -156,7 +154,7 @@ export const unknownCaveat = defineCheck({
 /** True when a token carries a `time < N` caveat that has passed: the server may list those (§4). */
 function expired(ctx: CheckContext, token: string): boolean {
   try {
-    const facts = ctx.run.tokenFacts(token);
+    const facts = ctx.tokenFacts(token);
     if (!facts.ok) return false;
     const now = nowSeconds();
     return facts.caveats.some((cid) => {
@@ -228,7 +226,7 @@ export const wellFormed = defineCheck({
   async run(ctx) {
     const { tokens } = await ctx.userList();
     for (const [i, t] of tokens.entries()) {
-      const r = ctx.run.tokenFacts(t);
+      const r = ctx.tokenFacts(t);
       if (!r.ok) expect.fail(`token #${i + 1} is not well formed: ${r.reason}`);
     }
   },

@@ -2,8 +2,10 @@ import type { Credentials } from '../config.js';
 import type { HttpResponse } from '../http.js';
 import type { Capability, Profile } from '../profiles.js';
 import type { Exchange, Level } from '../report/types.js';
+import type { ExchangeLogView } from './context/exchange-log.js';
+import type { FactKey, TokenFacts } from './context/facts.js';
+import type { LedgerView } from './context/ledger.js';
 import type { Schemas } from './schemas.js';
-import type { RunState } from './state.js';
 
 /** How a request authenticates. `authorization` sends a raw header value (malformed Basic, other schemes). */
 export type Auth =
@@ -37,35 +39,58 @@ export type Requirement = Capability | 'writes' | 'other-user' | 'basic';
 
 export type Category = 'authentication' | 'tokens' | 'shape' | 'http' | 'isolation' | 'lifecycle' | 'secrets';
 
-/** What a check gets: request helpers that record evidence, memoised facts of the run, and the expectations. */
-export interface CheckContext {
-  readonly profile: Profile;
-  readonly schemas: Schemas;
-  readonly user: Credentials | undefined;
-  readonly otherUser: Credentials | undefined;
-  readonly allowWrites: boolean;
+/** Sends requests whose exchanges become someone's evidence (a check's, or a shared fact's). */
+export interface Sender {
   /** GET the list (or `opts.path`) with the given credentials. */
   get(auth: Auth, opts?: RequestOptions): Promise<HttpResponse>;
   send(method: string, auth: Auth, opts?: RequestOptions): Promise<HttpResponse>;
+}
+
+/**
+ * What a check gets: small named capabilities, each recording its evidence into the check's result. `R` is
+ * what the check `requires`; the runner has made sure of it, so `requires: ['basic']` gives a `user`.
+ */
+export type CheckContext<R extends Requirement = never> = ContextCapabilities &
+  ('basic' extends R ? { readonly user: Credentials } : unknown) &
+  ('other-user' extends R ? { readonly otherUser: Credentials } : unknown);
+
+/** The capabilities every check gets, whatever it requires. */
+export interface ContextCapabilities extends Sender {
+  readonly profile: Profile;
+  readonly schemas: Schemas;
+  readonly allowWrites: boolean;
+  /** Basic credentials of the user: declare `requires: ['basic']` to be given them for certain. */
+  readonly user: Credentials | undefined;
+  /** Basic credentials of the other user: declare `requires: ['other-user']` to be given them for certain. */
+  readonly otherUser: Credentials | undefined;
   /** The raw response to the first GET of a user's list (read once per run), whatever its status. */
   listResponse(who?: 'user' | 'other'): Promise<HttpResponse>;
-  /** The user's list, read once per run with Basic (or the given token when no user was given). */
+  /** The user's list, read once with Basic (or the given token when no user was given); P_STATE if not 200. */
   userList(): Promise<TokenList>;
-  /** The other user's list, read once per run with Basic. */
+  /** The other user's list, read once with Basic; P_STATE if not 200. */
   otherList(): Promise<TokenList>;
   /** The user's token to authenticate with: --token, else the first listed, else one created (with writes). */
   token(): Promise<string>;
+  /** The tokens the run created: create one, hand it on to later checks, say it was deleted. */
+  readonly ledger: LedgerView;
+  /** Every response of the run so far (read-only), for checks that judge the whole run. */
+  readonly log: ExchangeLogView;
+  /** Registers a secret the check made itself (e.g. an attenuated token) before it is sent; returns it. */
+  secret(token: string): string;
+  /** Well-formedness and caveats of a token, decoded once per run. */
+  tokenFacts(token: string): TokenFacts;
+  /**
+   * A fact read once for the whole run and shared by the checks that ask for it by the same key (e.g. the
+   * answers two checks judge). Its requests go through `sender`; their exchanges become every reader's evidence.
+   */
+  shared<T>(key: FactKey<T>, make: (sender: Sender) => Promise<T>): Promise<T>;
   /** A remark for the report's message when the check passes (e.g. that a sample was taken). */
   note(text: string): void;
-  /** Adds a response read elsewhere (a memoised fact) to this check's evidence. */
+  /** Adds a response read elsewhere (e.g. a logged one) to this check's evidence. */
   attach(res: { readonly exchange: Exchange }): void;
-  /** Basic credentials of the user, or PreconditionError P_NO_BASIC. */
-  requireUser(): Credentials;
-  /** The run's shared state: the response log, known tokens, what lifecycle created. */
-  readonly run: RunState;
 }
 
-export interface CheckDefinition {
+export interface CheckDefinition<R extends Requirement = Requirement> {
   /** Stable and frozen: kebab-case, never re-used with another meaning. */
   readonly id: string;
   readonly level: Level;
@@ -73,10 +98,11 @@ export interface CheckDefinition {
   readonly title: string;
   readonly category: Category;
   readonly specRef: string;
-  readonly requires?: readonly Requirement[];
+  readonly requires?: readonly R[];
   /** Resolves when the rule holds; rejects with chai's AssertionError when it does not. */
-  run(ctx: CheckContext): Promise<void>;
+  run(ctx: CheckContext<R>): Promise<void>;
 }
 
 /** Checks are data: this only freezes the definition and keeps the type in one place. */
-export const defineCheck = (def: CheckDefinition): CheckDefinition => Object.freeze(def);
+export const defineCheck = <const R extends Requirement = never>(def: CheckDefinition<R>): CheckDefinition =>
+  Object.freeze(def);

@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { checkById } from '../checks/index.js';
 import { compileSchemas } from '../checks/schemas.js';
-import { RunState } from '../checks/state.js';
-import type { RunConfig } from '../config.js';
+import { CheckSession } from '../checks/context/session.js';
 import { HttpClient } from '../http.js';
 import { getProfile, type ProfileId } from '../profiles.js';
 import { Redactor } from '../redact.js';
@@ -61,17 +60,7 @@ describe('single checks against programmable servers', function () {
     const redactor = new Redactor();
     const http = new HttpClient({ timeoutMs: 2000, redactor });
     const profile = getProfile(profileId);
-    const config: RunConfig = {
-      target: base,
-      user: ALICE,
-      insecure: false,
-      allowWrites: false,
-      profile: profileId,
-      timeoutMs: 2000,
-      reportDir: 'x',
-      embedded: false,
-    };
-    const state = new RunState({
+    const session = new CheckSession({
       baseUrl: base,
       http,
       redactor,
@@ -84,9 +73,8 @@ describe('single checks against programmable servers', function () {
     if (!check) throw new Error(`no check ${id}`);
     try {
       // Secrets checks judge what earlier checks saw: run the request-making check first.
-      if (id.startsWith('secrets-'))
-        await executeCheck(checkById('auth-basic-wrong-password') ?? check, state, profile, config, redactor);
-      return await executeCheck(check, state, profile, config, redactor);
+      if (id.startsWith('secrets-')) await executeCheck(checkById('auth-basic-wrong-password') ?? check, session);
+      return await executeCheck(check, session);
     } finally {
       await http.close();
     }

@@ -1,0 +1,192 @@
+import { expect } from 'chai';
+import type { Credentials } from '../../config.js';
+import { PreconditionError } from '../../errors.js';
+import type { HttpClient, HttpResponse } from '../../http.js';
+import type { Profile } from '../../profiles.js';
+import type { Redactor } from '../../redact.js';
+import type { Exchange } from '../../report/types.js';
+import { tokensOf } from '../list.js';
+import type { Schemas } from '../schemas.js';
+import type { Auth, CheckContext, ContextCapabilities, Requirement, Sender, TokenList } from '../types.js';
+import { ExchangeLog } from './exchange-log.js';
+import { factKey, FactStore, TokenFactsCache, type FactKey } from './facts.js';
+import { TokenLedger, type CleanupProblem, type Owner } from './ledger.js';
+import { SecretBook } from './secret-book.js';
+import { TokenSearch } from './token-search.js';
+import { Wire } from './wire.js';
+
+export interface SessionOptions {
+  readonly baseUrl: string;
+  readonly http: HttpClient;
+  readonly redactor: Redactor;
+  readonly profile: Profile;
+  readonly schemas: Schemas;
+  readonly user?: Credentials;
+  readonly otherUser?: Credentials;
+  readonly token?: string;
+  readonly allowWrites: boolean;
+}
+
+const LIST_RESPONSE: Record<Owner, FactKey<HttpResponse>> = {
+  user: factKey('list-response:user', 'user'),
+  other: factKey('list-response:other', 'other'),
+};
+const LIST: Record<Owner, FactKey<TokenList>> = {
+  user: factKey('list:user', 'user'),
+  other: factKey('list:other', 'other'),
+};
+const TOKEN = factKey<string>('token-to-use');
+
+/**
+ * What the checks of one conformance run share, and nothing else: the wire to the target, the exchange log,
+ * the memoised facts and the created-token ledger. A fresh one per run; nothing here is module-global.
+ * Checks never see this object, only the CheckContext that contextFor() builds from it.
+ */
+export class CheckSession {
+  readonly secrets: SecretBook;
+  readonly log: ExchangeLog;
+  readonly ledger: TokenLedger;
+  readonly facts = new FactStore();
+  readonly tokenFacts = new TokenFactsCache();
+  readonly wire: Wire;
+
+  constructor(readonly opts: SessionOptions) {
+    this.secrets = new SecretBook(opts.redactor);
+    this.log = new ExchangeLog(opts);
+    this.wire = new Wire({
+      baseUrl: opts.baseUrl,
+      http: opts.http,
+      secrets: this.secrets,
+      search: new TokenSearch(),
+      log: this.log,
+    });
+    this.ledger = new TokenLedger({ wire: this.wire, credentialsOf: (who) => this.#credentialsOf(who) });
+    this.ledger.onCreated((token, who) => {
+      this.secrets.addToken(token);
+      this.log.addKnownToken(who, token);
+    });
+    this.ledger.onChange((who) => {
+      this.facts.invalidateListOf(who);
+    });
+    if (opts.user) this.secrets.addCredentials(opts.user);
+    if (opts.otherUser) this.secrets.addCredentials(opts.otherUser);
+    if (opts.token) {
+      this.secrets.addToken(opts.token);
+      this.log.addKnownToken('user', opts.token);
+    }
+  }
+
+  /** Deletes every token the run created and did not delete itself. Returns the problems, never throws. */
+  cleanup(): Promise<CleanupProblem[]> {
+    return this.ledger.cleanup();
+  }
+
+  /**
+   * The context of one check: its requests and the facts it reads record into `evidence`, its notes into
+   * `notes`. The requirements were checked by the runner; a missing user is still refused here, so that the
+   * type's promise (`requires: ['basic']` gives a user) cannot be broken by a caller that skipped the check.
+   */
+  contextFor<R extends Requirement>(
+    requires: readonly R[],
+    evidence: Exchange[],
+    notes: string[] = [],
+  ): CheckContext<R> {
+    const { user, otherUser } = this.opts;
+    if ((requires as readonly Requirement[]).includes('basic') && !user)
+      throw new PreconditionError('P_NO_BASIC', 'needs --user NAME:PASSWORD');
+    if ((requires as readonly Requirement[]).includes('other-user') && !otherUser)
+      throw new PreconditionError('P_NO_OTHER_USER', 'needs --other-user NAME:PASSWORD');
+    const sender = this.#sender(evidence);
+    const ctx: ContextCapabilities = {
+      ...sender,
+      profile: this.opts.profile,
+      schemas: this.opts.schemas,
+      allowWrites: this.opts.allowWrites,
+      user,
+      otherUser,
+      listResponse: (who = 'user') =>
+        this.facts.get(LIST_RESPONSE[who], (ev) => this.#readListResponse(who, ev), evidence),
+      userList: () => this.#list('user', evidence),
+      otherList: () => this.#list('other', evidence),
+      token: () => this.facts.get(TOKEN, (ev) => this.#tokenToUse(ev), evidence),
+      ledger: {
+        create: (who, opts) => this.ledger.create(who, evidence, opts),
+        created: () => this.ledger.created(),
+        markDeleted: (token) => {
+          this.ledger.markDeleted(token);
+        },
+        deleted: () => this.ledger.deleted(),
+        markStillPresent: (token) => {
+          this.ledger.markStillPresent(token);
+        },
+      },
+      log: this.log,
+      secret: (token) => {
+        this.secrets.addToken(token);
+        return token;
+      },
+      tokenFacts: (token) => this.tokenFacts.of(token),
+      shared: (key, make) => this.facts.get(key, (ev) => make(this.#sender(ev)), evidence),
+      note: (text) => void notes.push(text),
+      attach: (res) => {
+        if (!evidence.includes(res.exchange)) evidence.push(res.exchange);
+      },
+    };
+    // Sound: the checks above (and the runner's, before) make `user`/`otherUser` present when R names them.
+    return ctx as CheckContext<R>;
+  }
+
+  #sender(evidence: Exchange[]): Sender {
+    return {
+      get: (auth, opts = {}) => this.wire.send('GET', auth, opts, evidence),
+      send: (method, auth, opts = {}) => this.wire.send(method, auth, opts, evidence),
+    };
+  }
+
+  #credentialsOf(who: Owner): Credentials | undefined {
+    return who === 'user' ? this.opts.user : this.opts.otherUser;
+  }
+
+  /** The response to the first GET of `who`'s list (Basic, or --token without --user). */
+  async #readListResponse(who: Owner, evidence: Exchange[]): Promise<HttpResponse> {
+    const { user, token, otherUser } = this.opts;
+    let auth: Auth;
+    if (who === 'other') {
+      if (!otherUser) throw new PreconditionError('P_NO_OTHER_USER', 'needs --other-user NAME:PASSWORD');
+      auth = { kind: 'basic', user: otherUser };
+    } else if (user) auth = { kind: 'basic', user };
+    else if (token) auth = { kind: 'x-auth-token', token };
+    else throw new PreconditionError('P_NO_BASIC', 'needs --user or --token to read the list');
+    return this.wire.send('GET', auth, { as: who }, evidence);
+  }
+
+  #list(who: Owner, reader: Exchange[]): Promise<TokenList> {
+    return this.facts.get(
+      LIST[who],
+      async (evidence) => {
+        const res = await this.facts.get(LIST_RESPONSE[who], (ev) => this.#readListResponse(who, ev), evidence);
+        if (res.status !== 200) {
+          // Facts other checks build on: a list that cannot be read makes them inapplicable, not failed.
+          throw new PreconditionError('P_STATE', `the ${who}'s list could not be read: ${res.summary}`);
+        }
+        const tokens = tokensOf(res);
+        for (const t of tokens) this.log.addKnownToken(who, t);
+        return { res, tokens };
+      },
+      reader,
+    );
+  }
+
+  async #tokenToUse(evidence: Exchange[]): Promise<string> {
+    if (this.opts.token) return this.opts.token;
+    const { tokens } = await this.#list('user', evidence);
+    const first = tokens[0];
+    if (first !== undefined) return first;
+    if (!this.opts.allowWrites) {
+      throw new PreconditionError('P_NO_TOKEN', 'the user has no tokens; give --token or --allow-writes');
+    }
+    const { res, token } = await this.ledger.create('user', evidence);
+    expect(token, `could not create a token to authenticate with: ${res.summary}`).to.be.a('string');
+    return token as string;
+  }
+}

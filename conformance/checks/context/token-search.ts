@@ -1,0 +1,65 @@
+/**
+ * Finds token-like strings in response bodies, for redaction and for secrets-no-foreign-token, and keeps one
+ * copy of each token string for the whole run however many responses carry it.
+ */
+
+const TOKEN_LIKE = /"([A-Za-z0-9_\-+/=]{40,})"|(MDAx[A-Za-z0-9]{20,})/g;
+/** TOKEN_LIKE's two halves for a JSON string already parsed: the whole string, or Onedata tokens inside it. */
+const WHOLE_TOKEN_LIKE = /^[A-Za-z0-9_\-+/=]{40,}$/;
+const ONEDATA_INSIDE = /MDAx[A-Za-z0-9]{20,}/g;
+
+export class TokenSearch {
+  readonly #interned = new Map<string, string>();
+
+  /** Token-like strings (quoted, 40+ token characters, or Onedata tokens) in a body that is not JSON. */
+  inText(body: string): string[] {
+    const out: string[] = [];
+    for (const m of body.matchAll(TOKEN_LIKE)) {
+      const t = m[1] ?? m[2];
+      if (t !== undefined) out.push(this.#intern(t));
+    }
+    return out;
+  }
+
+  /**
+   * The same search as inText, over the strings (keys and values) of a parsed body: a quoted token-like run
+   * in JSON text is exactly a string that is one whole, and a 10,000-token list is walked in one pass with
+   * no regex over its megabytes. Differs from the text search only for strings with JSON escapes inside.
+   */
+  inJson(json: unknown): string[] {
+    const out: string[] = [];
+    const visit = (s: string): void => {
+      if (WHOLE_TOKEN_LIKE.test(s)) out.push(this.#intern(s));
+      else if (s.includes('MDAx')) for (const m of s.matchAll(ONEDATA_INSIDE)) out.push(this.#intern(m[0]));
+    };
+    // A stack, not recursion: a hostile target may nest arrays deeper than the call stack goes.
+    const pending: unknown[] = [json];
+    while (pending.length > 0) {
+      const v = pending.pop();
+      if (typeof v === 'string') visit(v);
+      else if (Array.isArray(v))
+        for (let i = v.length - 1; i >= 0; i--) {
+          const item: unknown = v[i];
+          // A listed token is swapped for the run's one copy (equal strings), so the fresh copy this
+          // response's parse made dies young instead of being carried through the garbage collector.
+          if (typeof item === 'string' && this.#interned.has(item)) v[i] = this.#interned.get(item);
+          pending.push(v[i]);
+        }
+      else if (v !== null && typeof v === 'object') {
+        const entries = Object.entries(v);
+        for (let i = entries.length - 1; i >= 0; i--) {
+          const [k, item] = entries[i] as [string, unknown];
+          pending.push(item, k);
+        }
+      }
+    }
+    return out;
+  }
+
+  #intern(t: string): string {
+    const interned = this.#interned.get(t);
+    if (interned !== undefined) return interned;
+    this.#interned.set(t, t);
+    return t;
+  }
+}
