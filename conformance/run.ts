@@ -9,8 +9,10 @@ import type { SessionOptions } from './checks/context/session.js';
 import type { CheckDefinition, Requirement } from './checks/types.js';
 import type { RunConfig } from './config.js';
 import { HarnessError, isHarnessError, isPreconditionError, PreconditionError } from './errors.js';
+import { checkTokenArgument } from './guard.js';
 import { HttpClient, HttpFailure } from './http.js';
 import { fromRoot } from './paths.js';
+import { preflightCredentials, preflightTarget } from './preflight.js';
 import { getProfile, hasCapability, type Profile, type ProfileId } from './profiles.js';
 import { Redactor } from './redact.js';
 import type { Progress } from './report/progress.js';
@@ -54,8 +56,6 @@ export interface ReportInput {
 
 /** Run-level problems that do not make the verdict unjudgeable (the verdict stands; the report says it). */
 const NON_BLOCKING_ERRORS = new Set(['E_CLEANUP']);
-/** Preflight failures that mean the target cannot be judged at all: stop at once. */
-const UNREACHABLE = new Set(['E_CONNECT', 'E_TLS', 'E_TIMEOUT']);
 
 export function toCheckResult(check: CheckDefinition, o: Outcome): CheckResult {
   return {
@@ -245,13 +245,17 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
   const targetUrl = config.target;
   if (targetUrl === undefined)
     throw new HarnessError('E_USAGE', 'runConformance needs config.target (the CLI starts the stand-in)');
+  // Before anything is sent: a token HTTP cannot carry is the operator's mistake, not the target's.
+  if (config.token !== undefined) checkTokenArgument(config.token);
   const redactor = new Redactor();
   options.onRedactor?.(redactor);
   const http = new HttpClient({
     timeoutMs: config.timeoutMs,
     redactor,
     insecure: config.insecure,
+    scope: targetUrl,
     ...(config.caPem !== undefined && { caPem: config.caPem }),
+    ...(config.maxBodyBytes !== undefined && { maxBodyBytes: config.maxBodyBytes }),
   });
   const errors: Array<{ code: string; message: string }> = [];
   let session: CheckSession | undefined;
@@ -267,25 +271,28 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
   let profileId: string = config.profile;
   let results: CheckResult[] = [];
   try {
+    const unreachable = await preflightTarget(http, targetUrl, config.timeoutMs);
+    if (unreachable) throw unreachable;
     if (config.profile === 'auto') detection = await detectProfile(http, targetUrl);
     const profile = getProfile(resolveProfileId(config, detection));
     profileId = profile.id;
     const schemas = compileSchemas(profile.specVersion);
-    const stop = await preflight(http, targetUrl);
+    session = new CheckSession({
+      baseUrl: targetUrl,
+      http,
+      redactor,
+      profile,
+      schemas,
+      allowWrites: config.allowWrites,
+      ...(config.user && { user: config.user }),
+      ...(config.otherUser && { otherUser: config.otherUser }),
+      ...(config.token !== undefined && { token: config.token }),
+    });
+    // The preflight reads the lists through the checks' memoised facts: the checks reuse its answers.
+    const stop = await preflightCredentials(session.contextFor([], []), config, targetUrl);
     if (stop) {
-      errors.push({ code: stop.code, message: `preflight: ${redactor.redact(stop.message)}` });
+      errors.push({ code: stop.code, message: redactor.redact(stop.message) });
     } else {
-      session = new CheckSession({
-        baseUrl: targetUrl,
-        http,
-        redactor,
-        profile,
-        schemas,
-        allowWrites: config.allowWrites,
-        ...(config.user && { user: config.user }),
-        ...(config.otherUser && { otherUser: config.otherUser }),
-        ...(config.token !== undefined && { token: config.token }),
-      });
       const s = session;
       const outcomes = await runSuite(
         CHECKS,
@@ -329,14 +336,4 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     errors,
     toolVersion: toolVersion(),
   });
-}
-
-/** One request nobody can object to; a transport failure here means the target cannot be judged at all. */
-async function preflight(http: HttpClient, targetUrl: string): Promise<HarnessError | undefined> {
-  try {
-    await http.send({ method: 'GET', url: `${targetUrl}/user/client_tokens` });
-    return undefined;
-  } catch (e) {
-    return isHarnessError(e) && UNREACHABLE.has(e.code) ? e : undefined;
-  }
 }
