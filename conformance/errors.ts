@@ -50,7 +50,8 @@ export type PreconditionCode =
   | 'P_NO_WRITES' // the check needs --allow-writes
   | 'P_PROFILE' // the profile says this behaviour is not expected of the target
   | 'P_NO_BASIC' // no Basic credentials given
-  | 'P_STATE'; // the target is not in a state the check needs (e.g. empty token list)
+  | 'P_STATE' // the target is not in a state the check needs (e.g. empty token list)
+  | 'P_DEPENDENCY'; // a check this one depends on did not pass (failed, errored or skipped)
 
 export class PreconditionError extends Error {
   override readonly name = 'PreconditionError';

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { PreconditionError } from '../errors.js';
 import { HttpFailure, type HttpResponse } from '../http.js';
 import { expectAuthError, expectStatus, expectValid } from './assert.js';
 import { factKey } from './context/facts.js';
@@ -153,10 +152,8 @@ export const bearer = defineCheck({
   title: 'authenticates a listed token sent as Authorization: Bearer',
   category: 'authentication',
   specRef: '#/components/securitySchemes',
-  requires: ['token-auth'],
+  requires: ['token-auth', 'bearer'],
   async run(ctx) {
-    if (!ctx.profile.bearer)
-      throw new PreconditionError('P_PROFILE', `profile ${ctx.profile.id}: Bearer is not supported before 18.02`);
     const token = await ctx.token();
     const { tokens } = await ctx.userList();
     const res = await ctx.get({ kind: 'bearer', token }, { as: 'user' });

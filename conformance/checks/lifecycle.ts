@@ -16,6 +16,9 @@ import { defineCheck } from './types.js';
 const POST = '#/paths/~1user~1client_tokens/post';
 const DELETE = '#/paths/~1user~1client_tokens~1{tid}/delete';
 const REQUIRES = ['writes', 'lifecycle', 'basic'] as const;
+/** The checks that judge the token lifecycle-create made, and those that judge the one lifecycle-delete removed. */
+const AFTER_CREATE = ['lifecycle-create'];
+const AFTER_DELETE = ['lifecycle-delete'];
 
 async function freshList(ctx: CheckContext<'basic'>): Promise<string[]> {
   const res = await ctx.get({ kind: 'basic', user: ctx.user }, { as: 'user' });
@@ -47,6 +50,7 @@ export const createdListed = defineCheck({
   category: 'lifecycle',
   specRef: POST,
   requires: REQUIRES,
+  dependsOn: AFTER_CREATE,
   async run(ctx) {
     const token = ctx.ledger.created();
     expect((await freshList(ctx)).includes(token), 'the created token is not listed').to.equal(true);
@@ -59,10 +63,9 @@ export const createdFirst = defineCheck({
   title: 'lists a created token first (newest first)',
   category: 'lifecycle',
   specRef: POST,
-  requires: REQUIRES,
+  requires: [...REQUIRES, 'lists-newest-first'],
+  dependsOn: AFTER_CREATE,
   async run(ctx) {
-    if (ctx.profile.listOrder !== 'newest-first')
-      throw new PreconditionError('P_PROFILE', `profile ${ctx.profile.id} lists tokens by name`);
     const token = ctx.ledger.created();
     const list = await freshList(ctx);
     expect(list.indexOf(token), 'position of the created token in the list').to.equal(0);
@@ -76,6 +79,7 @@ export const createdAuthenticates = defineCheck({
   category: 'lifecycle',
   specRef: POST,
   requires: REQUIRES,
+  dependsOn: AFTER_CREATE,
   async run(ctx) {
     const res = await ctx.get({ kind: 'x-auth-token', token: ctx.ledger.created() }, { as: 'user' });
     expectStatus(res, 200);
@@ -89,6 +93,7 @@ export const remove = defineCheck({
   category: 'lifecycle',
   specRef: DELETE,
   requires: REQUIRES,
+  dependsOn: AFTER_CREATE,
   async run(ctx) {
     const token = ctx.ledger.created();
     const path = tokenPath(token);
@@ -108,6 +113,7 @@ export const deletedUnlisted = defineCheck({
   category: 'lifecycle',
   specRef: DELETE,
   requires: REQUIRES,
+  dependsOn: AFTER_DELETE,
   async run(ctx) {
     const token = ctx.ledger.deleted();
     const listed = (await freshList(ctx)).includes(token);
@@ -124,6 +130,7 @@ export const deletedRejected = defineCheck({
   category: 'lifecycle',
   specRef: DELETE,
   requires: REQUIRES,
+  dependsOn: AFTER_DELETE,
   async run(ctx) {
     const res = await ctx.get({ kind: 'x-auth-token', token: ctx.ledger.deleted() });
     if (res.status === 200) ctx.ledger.markStillPresent(ctx.ledger.deleted());
