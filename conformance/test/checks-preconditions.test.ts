@@ -95,7 +95,7 @@ describe('check preconditions', () => {
       category: 'authentication',
       specRef: '#/',
       requires: ['basic'],
-      run: (ctx) => Promise.resolve(void ctx.user.name),
+      run: (ctx) => Promise.resolve(ctx.user.name).then(() => undefined),
     });
     defineCheck({
       id: 'untyped',
@@ -104,7 +104,7 @@ describe('check preconditions', () => {
       category: 'authentication',
       specRef: '#/',
       // @ts-expect-error -- without requires: ['basic'] the user may be undefined
-      run: (ctx) => Promise.resolve(void ctx.user.name),
+      run: (ctx) => Promise.resolve(ctx.user.name).then(() => undefined),
     });
     expect(typed.requires).to.deep.equal(['basic']);
   });
