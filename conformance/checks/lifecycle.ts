@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { PreconditionError } from '../errors.js';
-import { tokenPath } from '../guard.js';
 import { checkWellFormed } from '../token/index.js';
 import { expectAuthError, expectStatus, expectValid } from './assert.js';
-import { tokensOf } from './list.js';
+import { LIST_PATH, tokensOf } from './list.js';
 import type { CheckContext } from './types.js';
 import { defineCheck } from './types.js';
 
@@ -16,9 +15,6 @@ import { defineCheck } from './types.js';
 const POST = '#/paths/~1user~1client_tokens/post';
 const DELETE = '#/paths/~1user~1client_tokens~1{tid}/delete';
 const REQUIRES = ['writes', 'lifecycle', 'basic'] as const;
-/** The checks that judge the token lifecycle-create made, and those that judge the one lifecycle-delete removed. */
-const AFTER_CREATE = ['lifecycle-create'];
-const AFTER_DELETE = ['lifecycle-delete'];
 
 async function freshList(ctx: CheckContext<'basic'>): Promise<string[]> {
   const res = await ctx.get({ kind: 'basic', user: ctx.user }, { as: 'user' });
@@ -50,7 +46,6 @@ export const createdListed = defineCheck({
   category: 'lifecycle',
   specRef: POST,
   requires: REQUIRES,
-  dependsOn: AFTER_CREATE,
   async run(ctx) {
     const token = ctx.ledger.created();
     expect((await freshList(ctx)).includes(token), 'the created token is not listed').to.equal(true);
@@ -63,9 +58,10 @@ export const createdFirst = defineCheck({
   title: 'lists a created token first (newest first)',
   category: 'lifecycle',
   specRef: POST,
-  requires: [...REQUIRES, 'lists-newest-first'],
-  dependsOn: AFTER_CREATE,
+  requires: REQUIRES,
   async run(ctx) {
+    if (ctx.profile.listOrder !== 'newest-first')
+      throw new PreconditionError('P_PROFILE', `profile ${ctx.profile.id} lists tokens by name`);
     const token = ctx.ledger.created();
     const list = await freshList(ctx);
     expect(list.indexOf(token), 'position of the created token in the list').to.equal(0);
@@ -79,7 +75,6 @@ export const createdAuthenticates = defineCheck({
   category: 'lifecycle',
   specRef: POST,
   requires: REQUIRES,
-  dependsOn: AFTER_CREATE,
   async run(ctx) {
     const res = await ctx.get({ kind: 'x-auth-token', token: ctx.ledger.created() }, { as: 'user' });
     expectStatus(res, 200);
@@ -93,14 +88,13 @@ export const remove = defineCheck({
   category: 'lifecycle',
   specRef: DELETE,
   requires: REQUIRES,
-  dependsOn: AFTER_CREATE,
   async run(ctx) {
     const token = ctx.ledger.created();
-    const path = tokenPath(token);
-    // lifecycle-create fails such a token; putting it in a path would let the target choose what is deleted.
-    if (path === undefined)
-      throw new PreconditionError('P_STATE', 'the created token is not of token form; it is not put in a path');
-    const res = await ctx.send('DELETE', { kind: 'basic', user: ctx.user }, { path, as: 'user' });
+    const res = await ctx.send(
+      'DELETE',
+      { kind: 'basic', user: ctx.user },
+      { path: `${LIST_PATH}/${token}`, as: 'user' },
+    );
     if (res.status >= 200 && res.status < 300) ctx.ledger.markDeleted(token);
     expectStatus(res, ctx.profile.deleteStatus);
   },
@@ -113,7 +107,6 @@ export const deletedUnlisted = defineCheck({
   category: 'lifecycle',
   specRef: DELETE,
   requires: REQUIRES,
-  dependsOn: AFTER_DELETE,
   async run(ctx) {
     const token = ctx.ledger.deleted();
     const listed = (await freshList(ctx)).includes(token);
@@ -130,7 +123,6 @@ export const deletedRejected = defineCheck({
   category: 'lifecycle',
   specRef: DELETE,
   requires: REQUIRES,
-  dependsOn: AFTER_DELETE,
   async run(ctx) {
     const res = await ctx.get({ kind: 'x-auth-token', token: ctx.ledger.deleted() });
     if (res.status === 200) ctx.ledger.markStillPresent(ctx.ledger.deleted());

@@ -1,16 +1,22 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PasswordVerifier } from './passwords.js';
 import type { UserRecord } from './state.js';
-import { verifyAccessToken, type TokenIssuer, type VerifyLeniency } from './tokens.js';
+import { verifyAccessToken, type TokenCheck, type TokenIssuer, type VerifyLeniency } from './tokens.js';
+import type { StandinSwitches } from './types.js';
 import type { AuthFailure } from './versions.js';
 
 /**
- * Who is calling (real-server-behaviour.md §2). The first method that answers "authenticated" or
- * "error" wins; with no usable credentials the client is nobody. No IdP has authority delegation in the
- * stand-in, as in a default 17.06.2 install, so prefixed IdP tokens are never tried.
+ * Who is calling (real-server-behaviour.md §2, real-server-2102.md §1.3). The first method that answers
+ * "authenticated" or "error" wins; with no usable credentials the client is nobody. No IdP has authority
+ * delegation in the stand-in, as in a default install, so prefixed IdP tokens are never tried.
  */
 export type Principal =
-  | { kind: 'user'; user: UserRecord; via: 'basic' | 'token' }
+  | {
+      kind: 'user';
+      user: UserRecord;
+      via: 'basic' | 'token';
+      api?: NonNullable<Extract<TokenCheck, { ok: true }>['api']>;
+    }
   | { kind: 'nobody' }
   | { kind: 'failed'; failure: AuthFailure; basicUser?: string; password?: string };
 
@@ -28,8 +34,15 @@ export interface AuthContext {
   issuer: TokenIssuer;
   passwords: PasswordVerifier;
   lenient: AuthLeniency;
+  /** The zone's current state (read at every request: tests flip it while running). */
+  switches: StandinSwitches;
   /** A user with an empty list, for the `basic-unknown-user-ok` fault; never stored. */
   phantom: (name: string) => UserRecord;
+}
+
+export interface RequestFacts {
+  headers: IncomingHttpHeaders;
+  peerIp: string | undefined;
 }
 
 type Step = Principal | undefined; // undefined: this method does not apply, try the next
@@ -39,7 +52,10 @@ const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-function basicStep(ctx: AuthContext, h: IncomingHttpHeaders): Step {
+const isBlocked = (ctx: AuthContext, user: UserRecord): boolean =>
+  ctx.issuer.behaviour.userBlocking && (ctx.switches.blockedUsers ?? []).includes(user.name);
+
+async function basicStep(ctx: AuthContext, h: IncomingHttpHeaders): Promise<Step> {
   const authz = header(h, 'authorization');
   // The scheme name is case-sensitive in every release: `basic …` is simply not Basic.
   if (authz === undefined || !authz.startsWith('Basic ')) return undefined;
@@ -50,15 +66,19 @@ function basicStep(ctx: AuthContext, h: IncomingHttpHeaders): Step {
     if (ctx.lenient.malformedBasicIsFirstUser && first) return { kind: 'user', user: first, via: 'basic' };
     return { kind: 'failed', failure: { kind: 'basic-malformed' } };
   }
+  // OZ 21.02.7 basic_auth:authenticate/2: disabled, then blocked (before the password), then the password.
+  if (ctx.switches.basicAuthDisabled === true && ctx.issuer.behaviour.basicAuthSwitch)
+    return { kind: 'failed', failure: { kind: 'basic-not-supported' } };
   const user = store.userByName(creds.name);
+  if (user !== undefined && isBlocked(ctx, user)) return { kind: 'failed', failure: { kind: 'user-blocked' } };
   if (
     user !== undefined &&
-    (ctx.lenient.anyPassword || ctx.passwords.verify(creds.name, creds.password, user.password))
+    (ctx.lenient.anyPassword || (await ctx.passwords.verify(creds.name, creds.password, user.password)))
   ) {
     return { kind: 'user', user, via: 'basic' };
   }
   if (user === undefined) {
-    ctx.passwords.verify(creds.name, creds.password, undefined); // same cost as a known user
+    await ctx.passwords.verify(creds.name, creds.password, undefined); // same cost as a known user
     if (ctx.lenient.unknownUserOk) return { kind: 'user', user: ctx.phantom(creds.name), via: 'basic' };
   }
   return { kind: 'failed', failure: { kind: 'basic-bad' }, basicUser: creds.name, password: creds.password };
@@ -88,20 +108,28 @@ function pickToken(ctx: AuthContext, h: IncomingHttpHeaders): string | undefined
 const bearerOf = (authz: string | undefined): string | undefined =>
   authz?.startsWith('Bearer ') ? authz.slice('Bearer '.length) : undefined;
 
-function tokenStep(ctx: AuthContext, h: IncomingHttpHeaders): Step {
-  const token = pickToken(ctx, h);
+/** GUI gui_session:peek_session_id: a `SID` cookie of the form `<nonce>|<id>`. */
+const SESSION_COOKIE = /(?:^|;\s*)SID=[^|;\s]+\|[^;\s]+/;
+
+function tokenStep(ctx: AuthContext, r: RequestFacts): Step {
+  const token = pickToken(ctx, r.headers);
   if (token === undefined) return undefined;
-  const check = verifyAccessToken(ctx.issuer, token, ctx.lenient);
+  const sessionPresented = ctx.switches.guiSession === true || SESSION_COOKIE.test(header(r.headers, 'cookie') ?? '');
+  const check = verifyAccessToken(ctx.issuer, token, { lenient: ctx.lenient, peerIp: r.peerIp, sessionPresented });
   if (!check.ok) return { kind: 'failed', failure: check.failure };
+  // OZ 21.02.7 token_auth:validate_subject/1, after the token itself verified.
+  if (isBlocked(ctx, check.user)) return { kind: 'failed', failure: { kind: 'user-blocked' } };
   const first = ctx.issuer.store.users[0];
   const user = ctx.lenient.tokensAsFirstUser && first ? first : check.user;
-  return { kind: 'user', user, via: 'token' };
+  return { kind: 'user', user, via: 'token', ...(check.api && { api: check.api }) };
 }
 
-export function authenticate(ctx: AuthContext, h: IncomingHttpHeaders): Principal {
-  const steps = ctx.issuer.behaviour.tokensFirst ? [tokenStep, basicStep] : [basicStep, tokenStep];
+export async function authenticate(ctx: AuthContext, r: RequestFacts): Promise<Principal> {
+  const basic = (): Promise<Step> => basicStep(ctx, r.headers);
+  const token = (): Promise<Step> => Promise.resolve(tokenStep(ctx, r));
+  const steps = ctx.issuer.behaviour.tokensFirst ? [token, basic] : [basic, token];
   for (const step of steps) {
-    const outcome = step(ctx, h);
+    const outcome = await step();
     if (outcome !== undefined) return outcome;
   }
   return { kind: 'nobody' };

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { StandinError } from './errors.js';
 import { isFaultId, type FaultId } from './faults.js';
 import { startStandin } from './server.js';
-import { isOnezoneVersion, ONEZONE_VERSIONS, type StandinOptions } from './types.js';
+import { ACCOUNT_KINDS, isOnezoneVersion, ONEZONE_VERSIONS, type AccountKind, type StandinOptions } from './types.js';
 import { isEntryPoint } from '../paths.js';
 
 /**
@@ -10,7 +10,9 @@ import { isEntryPoint } from '../paths.js';
  * Runs the stand-in in the foreground until SIGINT or SIGTERM.
  */
 const USAGE = `usage: npm run standin -- [--port N] [--host H] [--https] [--quirks] [--fault ID]... [--data FILE]
-                            [--seed FILE] [--onezone-version ${ONEZONE_VERSIONS.join('|')}] [--domain D] [--slow-ms N]`;
+                            [--seed FILE] [--onezone-version ${ONEZONE_VERSIONS.join('|')}] [--domain D] [--slow-ms N]
+                            [--account lived-in|fresh] [--circuit-breaker-open] [--basic-auth-disabled]
+                            [--blocked-user NAME]... [--gui-session-cookie]`;
 
 export function parseStandinArgs(argv: readonly string[]): StandinOptions {
   const { values } = parseArgs({
@@ -26,6 +28,11 @@ export function parseStandinArgs(argv: readonly string[]): StandinOptions {
       'onezone-version': { type: 'string' },
       domain: { type: 'string' },
       'slow-ms': { type: 'string' },
+      account: { type: 'string' },
+      'circuit-breaker-open': { type: 'boolean' },
+      'basic-auth-disabled': { type: 'boolean' },
+      'blocked-user': { type: 'string', multiple: true },
+      'gui-session-cookie': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -56,6 +63,16 @@ export function parseStandinArgs(argv: readonly string[]): StandinOptions {
       throw new StandinError('S_USAGE', `--onezone-version ${version}: one of ${ONEZONE_VERSIONS.join(', ')}`);
     opts.version = version;
   }
+  const account = values.account;
+  if (account !== undefined) {
+    if (!(ACCOUNT_KINDS as readonly string[]).includes(account))
+      throw new StandinError('S_USAGE', `--account ${account}: one of ${ACCOUNT_KINDS.join(', ')}`);
+    opts.account = account as AccountKind;
+  }
+  if (values['circuit-breaker-open']) opts.breakerOpen = true;
+  if (values['basic-auth-disabled']) opts.basicAuthDisabled = true;
+  if (values['blocked-user'] !== undefined) opts.blockedUsers = values['blocked-user'];
+  if (values['gui-session-cookie']) opts.guiSession = true;
   const faults: FaultId[] = [];
   for (const f of values.fault ?? []) {
     if (!isFaultId(f))
@@ -75,10 +92,11 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  // startStandin() listens only once everything else has succeeded, so a failure here leaves no listener.
   const s = await startStandin(opts);
   const out = process.stdout;
   out.write(
-    `Onezone ${opts.version ?? '17.06'} stand-in${opts.quirks ? ' (quirks)' : ''}${opts.faults ? ` with faults: ${opts.faults.join(', ')}` : ''}\n`,
+    `Onezone ${opts.version ?? '17.06'} stand-in${opts.quirks ? ' (quirks)' : ''}${opts.account ? ` (${opts.account} accounts)` : ''}${opts.faults ? ` with faults: ${opts.faults.join(', ')}` : ''}\n`,
   );
   out.write(`  URL: ${s.url}\n`);
   if (s.caPem !== undefined) out.write('  TLS: trust conformance/standin/tls/ca.cert.pem (--ca)\n');

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /**
  * Salted scrypt password hashes. The cost is N = 2^12 (about 15 ms a hash here) rather than Node's 2^14:
@@ -28,15 +28,25 @@ export function hashPassword(password: string): PasswordHash {
 /** A hash of nothing, so that an unknown user costs as much as a known one (no user enumeration by timing). */
 const DUMMY = hashPassword(randomBytes(16).toString('hex'));
 
+/** The libuv thread pool form: a burst of wrong passwords must not stall every other request (issue 13 #15). */
+function scryptAsync(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, KEY_LENGTH, options, (err, key) => {
+      if (err) reject(err);
+      else resolve(key);
+    });
+  });
+}
+
 export class PasswordVerifier {
   private readonly cacheKey = randomBytes(32);
   private readonly verified = new Set<string>();
 
-  verify(name: string, password: string, stored: PasswordHash | undefined): boolean {
+  async verify(name: string, password: string, stored: PasswordHash | undefined): Promise<boolean> {
     const fingerprint = createHmac('sha256', this.cacheKey).update(`${name}\0${password}`).digest('hex');
     if (stored !== undefined && this.verified.has(fingerprint + stored.salt)) return true;
     const h = stored ?? DUMMY;
-    const computed = scryptSync(password, Buffer.from(h.salt, 'hex'), KEY_LENGTH, { ...SCRYPT, N: h.N });
+    const computed = await scryptAsync(password, Buffer.from(h.salt, 'hex'), { ...SCRYPT, N: h.N });
     const ok = timingSafeEqual(computed, Buffer.from(h.hash, 'hex')) && stored !== undefined;
     if (ok) this.verified.add(fingerprint + h.salt);
     return ok;

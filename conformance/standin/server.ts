@@ -3,10 +3,11 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { fromRoot } from '../paths.js';
+import { furnish } from './accounts.js';
 import type { AuthContext } from './auth.js';
 import { StandinError } from './errors.js';
 import { FAULT_IDS, type FaultId } from './faults.js';
-import { handle, leniencyFor, type HandlerDeps } from './handler.js';
+import { handle, leniencyFor, listedEntries, type HandlerDeps } from './handler.js';
 import { PREFIX } from './http-rules.js';
 import { hashPassword, PasswordVerifier } from './passwords.js';
 import type { Reply } from './reply.js';
@@ -14,10 +15,26 @@ import { readSeed, type SeedUser } from './seed.js';
 import { Store, type UserRecord } from './state.js';
 import { loadTestTls } from './tls.js';
 import { mintFor, type TokenIssuer } from './tokens.js';
-import type { OnezoneVersion, RunningStandin, StandinOptions, StandinUser } from './types.js';
-import { VERSIONS } from './versions.js';
+import { isOnezoneVersion } from './types.js';
+import type {
+  AccountKind,
+  OnezoneVersion,
+  RunningStandin,
+  StandinOptions,
+  StandinSwitches,
+  StandinUser,
+} from './types.js';
+import { VERSIONS, type VersionBehaviour } from './versions.js';
 
-export type { OnezoneVersion, RunningStandin, StandinOptions, StandinUser } from './types.js';
+export type {
+  AccountKind,
+  OnezoneVersion,
+  RunningStandin,
+  StandinOptions,
+  StandinSwitches,
+  StandinUser,
+  TokenKind,
+} from './types.js';
 export { StandinError, type StandinErrorCode } from './errors.js';
 
 /**
@@ -27,21 +44,31 @@ export { StandinError, type StandinErrorCode } from './errors.js';
  */
 export async function startStandin(opts: StandinOptions = {}): Promise<RunningStandin> {
   const version: OnezoneVersion = opts.version ?? '17.06';
+  if (!isOnezoneVersion(version)) throw new StandinError('S_USAGE', `unknown Onezone version "${String(version)}"`);
+  const behaviour = VERSIONS[version];
   const host = opts.host ?? '127.0.0.1';
   const faults = new Set(validFaults(opts.faults ?? []));
+  const switches: StandinSwitches = {};
+  applySwitches(behaviour, switches, opts);
+  const account: AccountKind = opts.account ?? (behaviour.livedInByDefault ? 'lived-in' : 'fresh');
+  if (account === 'lived-in' && !behaviour.livedInByDefault)
+    throw new StandinError(
+      'S_USAGE',
+      `account "lived-in" needs 20.02 or later: ${version} lists only POST-made tokens`,
+    );
   const seed = readSeed(opts.seedFile ?? fromRoot('conformance', 'standin', 'seed.json'));
   const { store, loaded } = Store.open(opts.dataFile);
   const issuer: TokenIssuer = {
-    behaviour: VERSIONS[version],
+    behaviour,
     store,
     domain: opts.domain ?? host,
     nowMs: opts.now ?? Date.now,
   };
-  if (!loaded) seedStore(issuer, seed);
+  if (!loaded) seedStore(issuer, seed, account);
 
   const deps: HandlerDeps = {
     issuer,
-    auth: authContext(issuer, faults),
+    auth: authContext(issuer, faults, switches),
     quirks: opts.quirks ?? false,
     faults,
     changed: () => {
@@ -54,6 +81,10 @@ export async function startStandin(opts: StandinOptions = {}): Promise<RunningSt
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void serve(deps, lifecycle, req, res, faults.has('slow') ? (opts.slowMs ?? 10_000) : 0);
   });
+  // Everything that can fail runs before listen(): a failed start leaves no listener behind (issue 13 #15).
+  const users = seed
+    .filter((s) => store.userByName(s.name) !== undefined)
+    .map((s): StandinUser => ({ name: s.name, password: s.password }));
   await listen(server, host, opts.port ?? 0);
 
   const { port } = server.address() as AddressInfo;
@@ -61,12 +92,34 @@ export async function startStandin(opts: StandinOptions = {}): Promise<RunningSt
   return {
     url: `${tls ? 'https' : 'http'}://${urlHost}:${port}${PREFIX}`,
     ...(tls && { caPem: tls.caPem }),
-    users: seed
-      .filter((s) => store.userByName(s.name) !== undefined)
-      .map((s): StandinUser => ({ name: s.name, password: s.password })),
+    users,
     mintTokens: (userName, count) => mintMany(issuer, userName, count),
+    tokenKinds: (userName) => {
+      const user = store.userByName(userName);
+      if (user === undefined) throw new StandinError('S_UNKNOWN_USER', `no user "${userName}" in the stand-in`);
+      return listedEntries(deps, user).map((t) => ({ token: t.token, name: t.name, kind: t.kind ?? 'valid' }));
+    },
+    setSwitches: (s) => {
+      applySwitches(behaviour, switches, s);
+    },
     close: () => lifecycle.close(),
   };
+}
+
+/** Each switch models a state that exists only from some release on; asking for it earlier is a usage error. */
+function applySwitches(b: VersionBehaviour, into: StandinSwitches, s: StandinSwitches): void {
+  const need = (on: boolean | undefined, available: boolean, what: string, from: string): void => {
+    if (on === true && !available)
+      throw new StandinError('S_USAGE', `${what} exists from Onezone ${from}; the stand-in imitates ${b.release}`);
+  };
+  need(s.breakerOpen, b.circuitBreaker, 'the circuit breaker', '21.02.6');
+  need(s.basicAuthDisabled, b.basicAuthSwitch, 'switching Basic auth off with its own error', '18.02');
+  need((s.blockedUsers ?? []).length > 0 ? true : undefined, b.userBlocking, 'blocking users', '20.02.7');
+  need(s.guiSession, b.sessionCookie, 'a GUI session checked against tokens', '20.02.2');
+  if (s.breakerOpen !== undefined) into.breakerOpen = s.breakerOpen;
+  if (s.basicAuthDisabled !== undefined) into.basicAuthDisabled = s.basicAuthDisabled;
+  if (s.blockedUsers !== undefined) into.blockedUsers = [...s.blockedUsers];
+  if (s.guiSession !== undefined) into.guiSession = s.guiSession;
 }
 
 function validFaults(faults: readonly string[]): FaultId[] {
@@ -76,10 +129,11 @@ function validFaults(faults: readonly string[]): FaultId[] {
 }
 
 /** Passwords are hashed at start with a fresh salt; the plaintext stays only in the seed for `users`. */
-function seedStore(issuer: TokenIssuer, seed: readonly SeedUser[]): void {
+function seedStore(issuer: TokenIssuer, seed: readonly SeedUser[], account: AccountKind): void {
   for (const s of seed) {
     const user = issuer.store.addUser(s.name, hashPassword(s.password));
     mintInto(issuer, user, s.tokens);
+    if (account === 'lived-in') furnish(issuer, user);
   }
   issuer.store.save();
 }
@@ -102,11 +156,12 @@ function mintMany(issuer: TokenIssuer, userName: string, count: number): string[
   return tokens;
 }
 
-function authContext(issuer: TokenIssuer, faults: ReadonlySet<FaultId>): AuthContext {
+function authContext(issuer: TokenIssuer, faults: ReadonlySet<FaultId>, switches: StandinSwitches): AuthContext {
   return {
     issuer,
     passwords: new PasswordVerifier(),
     lenient: leniencyFor(faults),
+    switches,
     phantom: (name) => ({
       id: `phantom-${randomBytes(8).toString('hex')}`,
       name,
@@ -124,8 +179,14 @@ async function serve(
   delayMs: number,
 ): Promise<void> {
   try {
-    const body = await readBody(req);
-    const reply = handle(deps, { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body });
+    const reply = await handle(deps, {
+      method: req.method ?? '',
+      url: req.url ?? '/',
+      headers: req.headers,
+      peerIp: req.socket.remoteAddress,
+      readBody: () => readBody(req, MAX_BODY_BYTES),
+    });
+    closeAfterReply(req, res);
     if (delayMs > 0) await lifecycle.sleep(delayMs);
     const truncate =
       deps.faults.has('truncated-body') &&
@@ -139,15 +200,47 @@ async function serve(
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** cowboy_req:read_body/1's default `length`: past it rest_handler:get_data crashes (500). */
+export const MAX_BODY_BYTES = 8_000_000;
+
+/**
+ * Reads at most `max` bytes; undefined when the body is longer (nothing more is read). Only called once the
+ * request has passed authentication, negotiation and the content type, as cowboy_rest reads it in
+ * process_request: an unauthenticated 1 GiB upload costs nothing (issue 13 #15).
+ */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const announced = Number(req.headers['content-length'] ?? '0');
+  if (announced > max) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > max) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on('data', onData);
     req.on('end', () => {
       resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);
   });
+}
+
+/**
+ * The answer does not need the rest of the body (an authentication failure, a GET with a body, a body
+ * over the limit): answer with `connection: close`, so that node:http ends the connection once the
+ * answer is out instead of draining (and the client sending) the whole upload.
+ */
+function closeAfterReply(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete) return;
+  res.shouldKeepAlive = false;
+  res.setHeader('connection', 'close');
 }
 
 /** cowboy's defaults only: content-length, date, server. Node adds connection/keep-alive as cowboy 1 does. */

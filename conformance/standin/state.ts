@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { StandinError } from './errors.js';
 import type { PasswordHash } from './passwords.js';
+import type { TokenKind } from './types.js';
 
 /**
  * The stand-in's data: users (with password hashes) and, like oz-worker's `onedata_auth` records, one
@@ -14,6 +15,8 @@ export interface ListedToken {
   token: string;
   /** 20.02 names tokens; its list is ordered by name. */
   name: string;
+  /** What the token is (lived-in accounts); absent means an ordinary valid token. */
+  kind?: TokenKind;
 }
 
 export interface UserRecord {
@@ -27,6 +30,8 @@ export interface UserRecord {
 export interface AuthRecord {
   secret: string;
   userId: string;
+  /** 20.02+ od_token.revoked: the token stays listed but authenticates no more (tokenRevoked). */
+  revoked?: boolean;
 }
 
 interface StateFile {
@@ -104,8 +109,15 @@ export class Store {
     user.tokens = user.tokens.filter((t) => t.token !== token);
   }
 
+  /** Deletes the token's record: it no longer exists (tokenInvalid), as after DELETE. */
   revoke(identifier: string): void {
     this.auth.delete(identifier);
+  }
+
+  /** Marks the token revoked but keeps it (20.02+ od_token.revoked = true). */
+  markRevoked(identifier: string): void {
+    const record = this.auth.get(identifier);
+    if (record !== undefined) record.revoked = true;
   }
 
   /** Writes the whole state atomically; a no-op in memory. */
@@ -130,5 +142,33 @@ function emptyState(): StateFile {
 function isStateFile(x: unknown): x is StateFile {
   if (typeof x !== 'object' || x === null) return false;
   const { format, users, auth } = x as Record<string, unknown>;
-  return format === 'onezone-standin-state/1' && Array.isArray(users) && typeof auth === 'object' && auth !== null;
+  return (
+    format === 'onezone-standin-state/1' &&
+    Array.isArray(users) &&
+    users.every(isUserRecord) &&
+    typeof auth === 'object' &&
+    auth !== null &&
+    !Array.isArray(auth) &&
+    Object.values(auth).every(isAuthRecord)
+  );
 }
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+
+function isUserRecord(x: unknown): x is UserRecord {
+  if (!isObject(x)) return false;
+  const { id, name, password, tokens } = x;
+  return (
+    typeof id === 'string' &&
+    typeof name === 'string' &&
+    isObject(password) &&
+    typeof password['salt'] === 'string' &&
+    typeof password['hash'] === 'string' &&
+    typeof password['N'] === 'number' &&
+    Array.isArray(tokens) &&
+    tokens.every((t) => isObject(t) && typeof t['token'] === 'string' && typeof t['name'] === 'string')
+  );
+}
+
+const isAuthRecord = (x: unknown): x is AuthRecord =>
+  isObject(x) && typeof x['secret'] === 'string' && typeof x['userId'] === 'string';

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { parseToken } from '../token/index.js';
 import type { RunningStandin } from './server.js';
@@ -13,7 +14,7 @@ export interface CallOptions {
   method?: string;
   path?: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Readable;
   dispatcher?: Agent;
 }
 

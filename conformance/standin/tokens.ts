@@ -9,11 +9,12 @@ import {
   verifyToken,
   type Macaroon,
 } from '../token/index.js';
+import { iso8601, judgeRestCaveat, type ApiMatchspec, type RestContext } from './caveats.js';
 import type { AuthFailure, VersionBehaviour } from './versions.js';
 import type { Store, UserRecord } from './state.js';
 
-/** One year: `authorization_macaroon_expiration_seconds` in 17.06.2's app.config. */
-const TOKEN_TTL_SECONDS = 31_536_000;
+/** One year: `authorization_macaroon_expiration_seconds` in 17.06.2's app.config; 20.02+ token_logic likewise. */
+export const TOKEN_TTL_SECONDS = 31_536_000;
 
 export interface TokenIssuer {
   behaviour: VersionBehaviour;
@@ -38,17 +39,29 @@ function tokenName(nowMs: number): string {
   return `access token ${iso} ${randomBytes(3).toString('hex')}`;
 }
 
+/** CW datastore_key:new(): 32 hex digits, `ch`, 4 hex digits (the chash label). */
+const datastoreKey = (): string => `${randomBytes(16).toString('hex')}ch${randomBytes(2).toString('hex')}`;
+
+export interface MintOptions {
+  /** The clock at minting (lived-in accounts mint in the past). Default: the issuer's clock. */
+  atMs?: number;
+  /** Caveats instead of the POST default `time < now + 1 year`. */
+  caveats?: string[];
+  name?: string;
+}
+
 /** A fresh client token as the release's gen_token builds it (§4): secret, identifier, one time caveat. */
-export function mintFor(issuer: TokenIssuer, user: UserRecord): MintedToken {
-  const { behaviour, domain, nowMs } = issuer;
+export function mintFor(issuer: TokenIssuer, user: UserRecord, o: MintOptions = {}): MintedToken {
+  const { behaviour, domain } = issuer;
+  const now = o.atMs ?? issuer.nowMs();
   const secret = randomBytes(32).toString('hex');
-  const key = randomBytes(32).toString('base64url'); // 43 characters, datastore_utils:gen_uuid/0
-  const identifier = behaviour.namedTokenIdentifiers ? `2/nmd/usr-${user.id}/act/${key}` : key;
+  const identifier = behaviour.namedTokenIdentifiers
+    ? `2/nmd/usr-${user.id}/act/${datastoreKey()}`
+    : randomBytes(32).toString('base64url'); // 43 characters, datastore_utils:gen_uuid/0
   const location = behaviour.locationIsDomain ? domain : 'onezone';
-  const now = nowMs();
-  const caveats = [`time < ${Math.floor(now / 1000) + TOKEN_TTL_SECONDS}`];
+  const caveats = o.caveats ?? [`time < ${Math.floor(now / 1000) + TOKEN_TTL_SECONDS}`];
   const token = serializeToken(mintToken({ location, identifier, secret, caveats }));
-  return { token, identifier, secret, name: tokenName(now) };
+  return { token, identifier, secret, name: o.name ?? tokenName(now) };
 }
 
 /** Which rules a fault switch has turned off while verifying (each fault breaks one). */
@@ -66,20 +79,23 @@ export const STRICT: VerifyLeniency = {
   rejectAddedTime: false,
 };
 
-export type TokenCheck = { ok: true; user: UserRecord; identifier: string } | { ok: false; failure: AuthFailure };
+export type TokenCheck =
+  | { ok: true; user: UserRecord; identifier: string; api?: { whitelist: ApiMatchspec[]; serialized: string[] } }
+  | { ok: false; failure: AuthFailure };
 
 /**
- * 17.06's token_utils:deserialize undoes the base62 escaping and falls back to plain base64url when the
- * escaping is invalid. We go one step further and fall back whenever the escaped reading fails, so that
- * the `list-malformed-token` fault's unescaped listings still authenticate (the fault breaks only the
- * listing's form).
+ * Up to 19.02 (17.06's token_utils:deserialize) the base62 escaping is undone and, when it is invalid, the
+ * token is read as plain base64url. We fall back whenever the escaped reading fails, so that the
+ * `list-malformed-token` fault's unescaped listings still authenticate (the fault breaks only the
+ * listing's form). From 20.02 there is no fallback (CT base62:to_base64 badarg → badToken).
  */
-export function deserialize(token: string): Macaroon | undefined {
+export function deserialize(token: string, lenient = true): Macaroon | undefined {
   try {
     return parseToken(token);
   } catch (e) {
     if (!(e instanceof TokenFormatError)) throw e;
   }
+  if (!lenient) return undefined;
   try {
     return parseToken(escape62(token.replace(/=+$/, '')));
   } catch (e) {
@@ -95,46 +111,77 @@ const TIME = /^time < (\d+)$/;
  */
 const REST_PROVIDER_CAVEAT = 'providerId = ';
 
-/** §2 step 3: identifier lookup, HMAC chain with the stored secret, only `time <` and `providerId =`. */
-export function verifyAccessToken(issuer: TokenIssuer, token: string, lenient: VerifyLeniency = STRICT): TokenCheck {
-  const m = deserialize(token);
+export interface VerifyContext {
+  lenient?: VerifyLeniency;
+  peerIp?: string | undefined;
+  /** 20.02.2+: a GUI session cookie was presented (or the guiSession switch is on). */
+  sessionPresented?: boolean;
+}
+
+/**
+ * §2 step 3 / 2102 §1.8: identifier lookup (tokenInvalid), 20.02+ revocation (tokenRevoked), the HMAC chain
+ * with the stored secret and every caveat (the first failing one is reported), then the session.
+ */
+export function verifyAccessToken(issuer: TokenIssuer, token: string, ctx: VerifyContext = {}): TokenCheck {
+  const lenient = ctx.lenient ?? STRICT;
+  const { behaviour } = issuer;
+  const m = deserialize(token, behaviour.lenientDeserialize);
   if (m === undefined) return { ok: false, failure: { kind: 'token-garbage' } };
   const record = issuer.store.authRecord(m.identifier);
   const user = record && issuer.store.userById(record.userId);
   if (record === undefined || user === undefined) return { ok: false, failure: { kind: 'token-invalid' } };
+  if (record.revoked === true && behaviour.restCaveats) return { ok: false, failure: { kind: 'token-revoked' } };
 
   const nowSeconds = Math.floor(issuer.nowMs() / 1000);
   let firstFailure: AuthFailure | undefined;
   let timeCaveats = 0;
+  let api: { whitelist: ApiMatchspec[]; serialized: string[] } | undefined;
+  const rest: RestContext = { nowSeconds, peerIp: ctx.peerIp };
   const satisfied = (cid: string): boolean => {
-    const ok = judgeCaveat(cid, nowSeconds, lenient, () => ++timeCaveats);
-    if (!ok && firstFailure === undefined) firstFailure = caveatFailure(cid);
-    return ok;
+    const time = TIME.exec(cid)?.[1];
+    if (time !== undefined) {
+      if (lenient.rejectAddedTime && ++timeCaveats > 1) return fail(expired(Number(time)));
+      if (lenient.expiredTime || nowSeconds < Number(time)) return true;
+    }
+    if (!behaviour.restCaveats) {
+      if (time !== undefined) return fail(expired(Number(time)));
+      if (cid === REST_PROVIDER_CAVEAT || lenient.unknownCaveats) return true;
+      return fail({ kind: 'token-caveat-unknown', caveat: cid });
+    }
+    const v = judgeRestCaveat(cid, rest);
+    switch (v.kind) {
+      case 'ok':
+        return true;
+      case 'ok-api':
+        api = {
+          whitelist: [...(api?.whitelist ?? []), ...v.whitelist],
+          serialized: [...(api?.serialized ?? []), ...v.serialized],
+        };
+        return true;
+      case 'unknown':
+        return lenient.unknownCaveats || fail({ kind: 'token-caveat-unknown', caveat: cid });
+      case 'unverified':
+        return fail({ kind: 'token-caveat-unverified', caveat: v.json, description: v.description });
+    }
+  };
+  const fail = (f: AuthFailure): false => {
+    firstFailure ??= f;
+    return false;
   };
   const chainOk = verifyToken(m, record.secret, satisfied);
-  if (chainOk) return { ok: true, user, identifier: m.identifier };
-  if (lenient.signature && firstFailure === undefined && m.caveats.every((c) => c.vid === undefined)) {
-    return { ok: true, user, identifier: m.identifier };
-  }
-  return { ok: false, failure: firstFailure ?? { kind: 'token-invalid' } };
+  const sigOnlyLenient = lenient.signature && firstFailure === undefined && m.caveats.every((c) => c.vid === undefined);
+  if (!chainOk && !sigOnlyLenient) return { ok: false, failure: firstFailure ?? { kind: 'token-invalid' } };
+  // CT tokens:examine_session_id: a token made without a session matches only a request without one.
+  if (ctx.sessionPresented === true && behaviour.sessionCookie)
+    return { ok: false, failure: { kind: 'token-session-invalid' } };
+  return { ok: true, user, identifier: m.identifier, ...(api && { api }) };
 }
 
-function judgeCaveat(cid: string, nowSeconds: number, lenient: VerifyLeniency, countTime: () => number): boolean {
-  const time = TIME.exec(cid)?.[1];
-  if (time !== undefined) {
-    if (lenient.rejectAddedTime && countTime() > 1) return false;
-    return lenient.expiredTime || nowSeconds < Number(time);
-  }
-  if (cid === REST_PROVIDER_CAVEAT) return true;
-  return lenient.unknownCaveats;
-}
-
-function caveatFailure(cid: string): AuthFailure {
-  const time = TIME.exec(cid)?.[1];
-  return time !== undefined
-    ? { kind: 'token-expired', validUntil: Number(time) }
-    : { kind: 'token-caveat-unknown', caveat: cid };
-}
+const expired = (validUntil: number): AuthFailure => ({
+  kind: 'token-caveat-unverified',
+  caveat: { type: 'time', validUntil },
+  description: `unverified time caveat: this token has expired at '${iso8601(validUntil)}'`,
+});
 
 /** The unescaped (base64url) form the upstream docs show; used by the `list-malformed-token` fault. */
 export const unescaped = (token: string): string => unescape62(token);

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { request } from 'undici';
@@ -103,5 +105,71 @@ describe('stand-in CLI', function () {
     const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).to.equal(0);
+  });
+});
+
+describe('stand-in CLI: zone states and failures', function () {
+  this.timeout(15000);
+
+  it('parses the 21.02 flags: account, breaker, Basic off, blocked users, GUI session', () => {
+    expect(
+      parseStandinArgs([
+        '--onezone-version',
+        '21.02.6',
+        '--account',
+        'fresh',
+        '--circuit-breaker-open',
+        '--basic-auth-disabled',
+        '--blocked-user',
+        'alice',
+        '--blocked-user',
+        'bob',
+        '--gui-session-cookie',
+      ]),
+    ).to.deep.equal({
+      version: '21.02.6',
+      account: 'fresh',
+      breakerOpen: true,
+      basicAuthDisabled: true,
+      blockedUsers: ['alice', 'bob'],
+      guiSession: true,
+    });
+    let code: string | undefined;
+    try {
+      parseStandinArgs(['--account', 'old']);
+    } catch (e) {
+      code = (e as { code?: string }).code;
+    }
+    expect(code).to.equal('S_USAGE');
+  });
+
+  it('a malformed --data file exits non-zero and leaves no server behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'standin-cli-'));
+    try {
+      const data = join(dir, 'state.json');
+      writeFileSync(data, JSON.stringify({ format: 'onezone-standin-state/1', users: [null], auth: {} }));
+      const child = spawn(process.execPath, [...cliCommand(), '--port', '0', '--data', data], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve(null);
+        }, 10000);
+        child.once('exit', (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      expect(code, `stdout: ${out}\nstderr: ${err}`).to.equal(1);
+      expect(out).not.to.include('URL:');
+      expect(err).to.include('not a stand-in state file');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,10 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Agent } from 'undici';
-import { startStandin, type RunningStandin } from '../standin/server.js';
-import { asUser, call, createToken, listOf } from '../standin/testkit.js';
+import { PasswordVerifier } from '../standin/passwords.js';
+import { MAX_BODY_BYTES, startStandin, type RunningStandin } from '../standin/server.js';
+import { asUser, call, createToken, listOf, userOf } from '../standin/testkit.js';
 
 describe('stand-in over HTTPS', () => {
   let s: RunningStandin;
@@ -118,5 +121,80 @@ describe('stand-in persistence (dataFile)', () => {
     } finally {
       await b.close();
     }
+  });
+});
+
+/** Sends raw HTTP/1.1 and returns what came back before the server closed or `ms` passed. */
+function rawExchange(url: string, head: string, bodyPart: string, ms = 3000): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(head + bodyPart);
+    });
+    let got = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(got);
+    }, ms);
+    socket.on('data', (c: Buffer) => (got += c.toString('latin1')));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      if (got !== '') resolve(got);
+      else reject(e);
+    });
+  });
+}
+
+describe('stand-in request bodies (issue 13 #15)', () => {
+  let s: RunningStandin;
+  before(async () => {
+    s = await startStandin({ version: '21.02' });
+  });
+  after(() => s.close());
+
+  const post = (auth: string, length: string): string =>
+    `POST ${new URL(s.url).pathname}/user/client_tokens HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
+    `content-length: ${length}\r\n${auth}\r\n`;
+
+  it('answers an unauthenticated 1 GiB upload after its first bytes, without reading the rest, and closes', async () => {
+    const started = Date.now();
+    const got = await rawExchange(s.url, post('x-auth-token: garbage\r\n', String(2 ** 30)), '{"a":');
+    expect(got).to.match(/^HTTP\/1\.1 401 /);
+    expect(got.toLowerCase()).to.include('connection: close');
+    expect(Date.now() - started).to.be.below(2500);
+  });
+
+  it('an authenticated body over cowboy read_body length (8 MB) is a 500, unread', async () => {
+    const u = userOf(s, 0);
+    const authz = `authorization: Basic ${Buffer.from(`${u.name}:${u.password}`).toString('base64')}\r\n`;
+    const got = await rawExchange(s.url, post(authz, String(MAX_BODY_BYTES + 1)), '{');
+    expect(got).to.match(/^HTTP\/1\.1 500 /);
+    expect(got.toLowerCase()).to.include('connection: close');
+  });
+
+  it('a chunked body that grows past the limit is cut off with a 500', async () => {
+    const a = await call(s, {
+      method: 'POST',
+      headers: { ...asUser(s), 'content-type': 'application/json' },
+      body: Readable.from(
+        (function* () {
+          for (let i = 0; i < 9; i++) yield Buffer.alloc(1_000_000, 0x20);
+        })(),
+      ),
+    });
+    expect(a.status).to.equal(500);
+  });
+
+  it('checks a password off the event loop: other work runs while scrypt does', async () => {
+    const verifier = new PasswordVerifier();
+    let ticked = false;
+    setImmediate(() => (ticked = true));
+    const ok = await verifier.verify('nobody', 'wrong', undefined);
+    expect(ok).to.equal(false);
+    expect(ticked, 'a setImmediate queued before verify() ran before it finished').to.equal(true);
   });
 });

@@ -5,13 +5,14 @@ import { asUser, basic, call, createToken, firstToken, listOf, userOf } from '..
 
 /** Per-release differences (real-server-behaviour.md §2-§4), each pinned by status, exact body and headers. */
 
+/** Fresh accounts: these tests pin per-release rules; lived-in lists have their own tests (standin-2102). */
 async function withVersion(
   version: OnezoneVersion,
   quirks: boolean,
   fn: (s: RunningStandin) => Promise<void>,
   now?: () => number,
 ): Promise<void> {
-  const s = await startStandin({ version, quirks, ...(now && { now }) });
+  const s = await startStandin({ version, quirks, account: 'fresh', ...(now && { now }) });
   try {
     await fn(s);
   } finally {
@@ -122,9 +123,11 @@ describe('stand-in 20.02', () => {
       );
     }));
 
-  it('uses version-2 identifiers 2/nmd/usr-<id>/act/<id>', () =>
+  it('uses version-2 identifiers 2/nmd/usr-<uid>/act/<32hex>ch<4hex> (CW datastore_key:new)', () =>
     withVersion('20.02', false, async (s) => {
-      expect(parseToken(await firstToken(s)).identifier).to.match(/^2\/nmd\/usr-[0-9a-f]+\/act\/[A-Za-z0-9_-]{43}$/);
+      expect(parseToken(await firstToken(s)).identifier).to.match(
+        /^2\/nmd\/usr-[0-9a-f]{32}\/act\/[0-9a-f]{32}ch[0-9a-f]{4}$/,
+      );
     }));
 
   it('lists by token name, so POST-created tokens come out oldest first', async () => {
