@@ -25,6 +25,8 @@ export interface RunConfig {
   readonly allowWrites: boolean;
   readonly profile: ProfileId | 'auto';
   readonly timeoutMs: number;
+  /** Most bytes read of one response body; default http.ts DEFAULT_MAX_BODY_BYTES (64 MiB). */
+  readonly maxBodyBytes?: number;
   readonly reportDir: string;
   /** True for the embedded main job: the target is the stand-in this run started. */
   readonly embedded: boolean;

@@ -12,7 +12,22 @@ export type HarnessErrorCode =
   | 'E_CONNECT' // connection refused, DNS failure, reset before any response
   | 'E_TLS' // certificate not trusted, hostname mismatch, handshake failure
   | 'E_TIMEOUT' // no complete answer within --timeout
-  | 'E_TRUNCATED' // the response body ended before its declared length
+  | 'E_TRUNCATED' // the response body ended before its declared length (the connection closed cleanly)
+  // A target that does not follow HTTP, or answers in a way no judgement can rest on. Each has its own code,
+  // because "a bug in the suite" (E_INTERNAL) or "cannot connect" (E_CONNECT) sends the operator the wrong way.
+  | 'E_BODY_TOO_LARGE' // the body exceeded the size cap; reading stopped there, so no target can exhaust memory
+  | 'E_HEADERS_TOO_LARGE' // more or larger response headers than the HTTP parser accepts (16 KiB in all)
+  | 'E_PROTOCOL' // the answer is not HTTP/1.1: bad status line, broken chunked encoding, bytes of another protocol
+  | 'E_RESET' // the connection was reset after the response had begun (a reset mid-body, not a refusal)
+  | 'E_UNAVAILABLE' // 503: the target says it cannot serve now (Onezone 21.02.6+'s circuit breaker); not a verdict
+  // Requests the suite refuses to send. A value chosen by the target (a listed or created token) must never
+  // steer a request: it could otherwise smuggle a header or reach another resource with the user's credentials.
+  | 'E_UNSENDABLE' // a header value with control characters (CR, LF, ...) that HTTP cannot carry; not sent
+  | 'E_OUT_OF_SCOPE' // a request outside the operation's paths; not sent
+  // Preflight: the run's inputs do not fit the target, so judging would report the operator's mistake as
+  // non-conformance. Exit 2 with a hint instead.
+  | 'E_BASE_URL' // the base URL does not serve the operation (missing /api/v3/onezone, http:// to an HTTPS port)
+  | 'E_CREDENTIALS' // the given --user, --other-user or --token do not authenticate as the user they name
   | 'E_SPEC' // the spec could not be loaded or compiled
   | 'E_REPORT' // a report could not be built, validated or written
   | 'E_STANDIN' // the embedded stand-in failed to start
@@ -35,7 +50,8 @@ export type PreconditionCode =
   | 'P_NO_WRITES' // the check needs --allow-writes
   | 'P_PROFILE' // the profile says this behaviour is not expected of the target
   | 'P_NO_BASIC' // no Basic credentials given
-  | 'P_STATE'; // the target is not in a state the check needs (e.g. empty token list)
+  | 'P_STATE' // the target is not in a state the check needs (e.g. empty token list)
+  | 'P_DEPENDENCY'; // a check this one depends on did not pass (failed, errored or skipped)
 
 export class PreconditionError extends Error {
   override readonly name = 'PreconditionError';

@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import { HarnessError, type HarnessErrorCode } from './errors.js';
+import { checkHeaders, checkInScope } from './guard.js';
 import { redactHeaders, type Redactor } from './redact.js';
 import type { Exchange, RecordedResponse } from './report/types.js';
 
@@ -13,7 +14,17 @@ export interface HttpOptions {
   readonly caPem?: string;
   readonly insecure?: boolean;
   readonly redactor: Redactor;
+  /** Most bytes read of one response body (default DEFAULT_MAX_BODY_BYTES); beyond it, E_BODY_TOO_LARGE. */
+  readonly maxBodyBytes?: number;
+  /** When set, only the operation's paths below this base URL are requested (see guard.ts); others E_OUT_OF_SCOPE. */
+  readonly scope?: string;
 }
+
+/**
+ * Far above any real list (10,000 tokens are about 4 MB), far below what would exhaust the heap: an endless
+ * or huge body stops here instead of crashing the run with the tokens it created left behind.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface HttpRequest {
   readonly method: string;
@@ -66,7 +77,12 @@ export class HttpClient {
   async send(req: HttpRequest, observe?: RawObserver): Promise<HttpResponse> {
     const started = performance.now();
     const recordedRequest = this.#recordRequest(req);
+    // Set once the status line arrived: a failure after it happened mid-answer, and says which answer it was.
+    let status: number | undefined;
     try {
+      // Refused before anything is sent: nothing a target chose may add a header line or reach another resource.
+      checkHeaders({ ...req.headers });
+      if (this.#opts.scope !== undefined) checkInScope(this.#opts.scope, req.method, req.url);
       const res = await request(req.url, {
         method: req.method,
         headers: { ...req.headers },
@@ -75,8 +91,9 @@ export class HttpClient {
         // The overall deadline: headersTimeout/bodyTimeout alone would let a trickling server run on.
         signal: AbortSignal.timeout(this.#opts.timeoutMs),
       });
+      status = res.statusCode;
       const headers = flattenHeaders(res.headers);
-      const bodyText = await readBody(res.body, headers, req.method);
+      const bodyText = await readBody(res.body, headers, req.method, this.#opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       // Parsed once, here: the observer reads a list's tokens from it instead of scanning megabytes of text.
       const parsed = parseJson(bodyText);
       observe?.(req, { status: res.statusCode, headers, bodyText, ...('json' in parsed && { json: parsed.json }) });
@@ -85,6 +102,7 @@ export class HttpClient {
         response: this.#recordResponse(res.statusCode, headers, bodyText),
         durationMs: Math.round(performance.now() - started),
       };
+      if (res.statusCode === 503) throw this.#unavailable(req, headers, parsed.json, exchange);
       return {
         status: res.statusCode,
         headers,
@@ -94,14 +112,38 @@ export class HttpClient {
         summary: this.#summary(req, exchange),
       };
     } catch (e) {
-      const err = toHarnessError(e, req, this.#opts.timeoutMs);
+      if (e instanceof HttpFailure) throw e;
+      const err = toHarnessError(e, req, this.#opts.timeoutMs, status);
       const exchange: Exchange = {
         request: recordedRequest,
         error: { code: err.code, message: this.#opts.redactor.redact(err.message) },
         durationMs: Math.round(performance.now() - started),
       };
-      throw new HttpFailure(err.code, this.#opts.redactor.redact(err.message), exchange, e);
+      throw new HttpFailure(err.code, this.#opts.redactor.redact(err.message), exchange, e, status);
     }
+  }
+
+  /**
+   * A 503 says the target cannot serve now (Onezone 21.02.6+ answers every request, also those without
+   * credentials, with 503 serviceUnavailable while its circuit breaker is open): nothing can be judged from it.
+   */
+  #unavailable(req: HttpRequest, headers: Record<string, string>, json: unknown, exchange: Exchange): HttpFailure {
+    const id = (json as { error?: { id?: unknown } } | undefined)?.error?.id;
+    const retry = headers['retry-after'];
+    const message =
+      `${req.method} ${new URL(req.url).pathname}: the target answered 503` +
+      (typeof id === 'string' ? ` ${id}` : '') +
+      (id === 'serviceUnavailable' ? ' (its circuit breaker is open, e.g. a full database disk)' : '') +
+      ': it cannot serve now, so nothing can be judged; run again later' +
+      (retry !== undefined ? ` (Retry-After: ${retry})` : '');
+    const redacted = this.#opts.redactor.redact(message);
+    return new HttpFailure(
+      'E_UNAVAILABLE',
+      redacted,
+      { ...exchange, error: { code: 'E_UNAVAILABLE', message: redacted } },
+      undefined,
+      503,
+    );
   }
 
   async close(): Promise<void> {
@@ -146,6 +188,8 @@ export class HttpFailure extends HarnessError {
     message: string,
     readonly exchange: Exchange,
     cause: unknown,
+    /** The status of the answer when its status line had arrived before the failure. */
+    readonly status?: number,
   ) {
     super(code, message, { cause });
   }
@@ -167,10 +211,21 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
 }
 
 async function readBody(
-  body: AsyncIterable<Uint8Array>,
+  body: AsyncIterable<Uint8Array> & { destroy(): unknown },
   headers: Record<string, string>,
   method: string,
+  maxBytes: number,
 ): Promise<string> {
+  const tooLarge = (what: string): HarnessError =>
+    new HarnessError(
+      'E_BODY_TOO_LARGE',
+      `the body ${what} the cap of ${maxBytes} bytes; reading stopped there (raise the cap if a real list is larger)`,
+    );
+  if (Number(headers['content-length']) > maxBytes) {
+    // Not read at all: closing the connection is cheaper than draining what was announced.
+    body.destroy();
+    throw tooLarge(`declares ${headers['content-length'] ?? ''} bytes, above`);
+  }
   // Decoded chunk by chunk rather than with body.text(), which first copies the whole body into one more
   // buffer: with a 10,000-token list that was 2 MB of native memory per response, freed only at a later GC.
   // TextDecoder decodes as text() does (UTF-8, a leading BOM dropped, bad bytes replaced).
@@ -179,6 +234,8 @@ async function readBody(
   let bytes = 0;
   for await (const chunk of body) {
     bytes += chunk.byteLength;
+    // Leaving the loop destroys the stream and its connection: an endless body is not read any further.
+    if (bytes > maxBytes) throw tooLarge('exceeds');
     parts.push(decoder.decode(chunk, { stream: true }));
   }
   parts.push(decoder.decode());
@@ -213,8 +270,11 @@ function errorCodes(e: unknown): string[] {
   return codes;
 }
 
-/** Maps undici, node:net and node:tls errors onto the harness codes the report keys on. */
-export function toHarnessError(e: unknown, req: HttpRequest, timeoutMs: number): HarnessError {
+/**
+ * Maps undici, node:net and node:tls errors onto the harness codes the report keys on. `status` is the status
+ * of the answer when the failure came after its status line (mid-body).
+ */
+export function toHarnessError(e: unknown, req: HttpRequest, timeoutMs: number, status?: number): HarnessError {
   if (e instanceof HarnessError) return e;
   const codes = errorCodes(e);
   const message = e instanceof Error ? e.message : String(e);
@@ -235,13 +295,35 @@ export function toHarnessError(e: unknown, req: HttpRequest, timeoutMs: number):
   if (codes.some((c) => TLS_CODES.test(c)) || /certificate|SSL|TLS/i.test(message)) {
     return new HarnessError('E_TLS', `${where}: TLS failure (${codes[0] ?? message}): ${message}`, { cause: e });
   }
+  if (has('UND_ERR_HEADERS_OVERFLOW')) {
+    return new HarnessError(
+      'E_HEADERS_TOO_LARGE',
+      `${where}: the response headers exceed what an HTTP client accepts (16 KiB in all); not read`,
+      { cause: e },
+    );
+  }
+  if (has('HTTPParserError') || codes.some((c) => c.startsWith('HPE_'))) {
+    return new HarnessError(
+      'E_PROTOCOL',
+      `${where}: the answer is not valid HTTP/1.1 (${message})` +
+        (new URL(req.url).protocol === 'http:' ? '; if the target speaks TLS, use https://' : ''),
+      { cause: e },
+    );
+  }
+  if (status !== undefined && has('ECONNRESET')) {
+    return new HarnessError('E_RESET', `${where}: the connection was reset in the middle of the ${status} answer`, {
+      cause: e,
+    });
+  }
   if (has('UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) {
     return new HarnessError('E_TRUNCATED', `${where}: body shorter than its content-length`, { cause: e });
   }
   if (has('UND_ERR_SOCKET') && /closed|terminated/i.test(message)) {
-    return new HarnessError('E_TRUNCATED', `${where}: connection closed before the response was complete`, {
-      cause: e,
-    });
+    return new HarnessError(
+      'E_TRUNCATED',
+      `${where}: connection closed before ${status === undefined ? 'the response' : `the ${status} answer`} was complete`,
+      { cause: e },
+    );
   }
   if (has('ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET')) {
     return new HarnessError('E_CONNECT', `${where}: cannot connect (${codes[0] ?? 'error'}): ${message}`, { cause: e });

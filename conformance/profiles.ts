@@ -1,5 +1,4 @@
-import { HarnessError } from './errors.js';
-import { expectationsOf, loadSpec, type SpecVersion } from './spec.js';
+import { loadSpec, onezoneExpectationsOf, type OnezoneExpectations, type SpecVersion } from './spec.js';
 
 /**
  * Runner profiles: what a kind of target is expected to do. Profiles are data; checks read them and never
@@ -11,7 +10,9 @@ export type { SpecVersion };
 
 /**
  * What a target can be asked to show. A check that needs a capability the profile lacks is skipped with
- * P_PROFILE (a spec mock cannot verify credentials, keep state or isolate users).
+ * P_PROFILE before it runs (a spec mock cannot verify credentials, keep state or isolate users; a 17.06 server
+ * knows no Bearer). The first six are what a real server can show; the rest follow from the version's
+ * `x-onezone-expectations`, so a check states them as data instead of testing the profile in its body.
  */
 export type Capability =
   | 'verifies-credentials' // wrong passwords, garbage and attenuated tokens are really judged
@@ -19,7 +20,23 @@ export type Capability =
   | 'error-bodies' // error bodies follow the spec's Error schema
   | 'http-semantics' // 405/406/HEAD/OPTIONS/trailing-slash behave like cowboy_rest
   | 'lifecycle' // POST creates, DELETE removes, state is kept
-  | 'isolation'; // users have separate lists
+  | 'isolation' // users have separate lists
+  | 'bearer' // `Authorization: Bearer` authenticates (expectations: bearer, 18.02+)
+  | 'macaroon-header' // the `Macaroon` header authenticates (expectations: macaroonHeader accepted or deprecated)
+  | 'lists-newest-first'; // a created token is listed first (expectations: listOrder newest-first, up to 19.02)
+
+/** Why a profile may lack a capability: the skip reason and the catalogue's legend. */
+export const CAPABILITY_MEANING: Readonly<Record<Capability, string>> = {
+  'verifies-credentials': 'the target really verifies credentials (not a spec mock)',
+  'token-auth': 'listed tokens authenticate (not a spec mock)',
+  'error-bodies': 'error bodies follow the Error schema (not a spec mock)',
+  'http-semantics': 'methods and negotiation behave like cowboy_rest (not a spec mock)',
+  lifecycle: 'POST creates and DELETE removes tokens (not a spec mock)',
+  isolation: 'users have separate lists (not a spec mock)',
+  bearer: 'Authorization: Bearer is a scheme of the version (18.02+)',
+  'macaroon-header': 'the Macaroon header authenticates (every version so far)',
+  'lists-newest-first': 'the list is newest first (up to 19.02; by name from 20.02)',
+};
 
 export interface NoCredentialsAnswer {
   readonly status: number;
@@ -36,8 +53,8 @@ export interface Profile {
   readonly noCredentials: readonly NoCredentialsAnswer[];
   /** `Authorization: Bearer <token>` authenticates (18.02+). */
   readonly bearer: boolean;
-  /** The `Macaroon` header authenticates (all versions; deprecated from 19.02, still served). */
-  readonly macaroonHeader: boolean;
+  /** The `Macaroon` header: accepted, or deprecated from 19.02 (still served, so it authenticates). */
+  readonly macaroonHeader: OnezoneExpectations['macaroonHeader'];
   /** Status of a successful DELETE /user/client_tokens/{tid}: 202 in 17.06, 204 from 18.02. */
   readonly deleteStatus: 202 | 204;
   /** List order: newest first up to 19.02; by token name (roughly oldest first) from 20.02. */
@@ -53,49 +70,41 @@ const SERVER_CAPABILITIES: readonly Capability[] = [
   'isolation',
 ];
 
-/** The x-onezone-expectations fields a profile is built from; anything else there is for the docs. */
-function readExpectations(version: SpecVersion): Pick<
-  Profile,
-  'bearer' | 'macaroonHeader' | 'deleteStatus' | 'listOrder'
-> & {
-  noCredentials: NoCredentialsAnswer;
-} {
-  const e = expectationsOf(loadSpec(version));
-  const nc = e['noCredentials'] as { status?: unknown; emptyBody?: unknown } | undefined;
-  const { bearer, macaroonHeader, deleteStatus, listOrder } = e;
-  if (
-    typeof nc?.status !== 'number' ||
-    typeof bearer !== 'boolean' ||
-    (macaroonHeader !== 'accepted' && macaroonHeader !== 'deprecated') ||
-    (deleteStatus !== 202 && deleteStatus !== 204) ||
-    (listOrder !== 'newest-first' && listOrder !== 'by-name')
-  ) {
-    throw new HarnessError('E_SPEC', `spec ${version}: x-onezone-expectations lacks a field a profile needs`);
-  }
-  return {
-    noCredentials: { status: nc.status, ...(nc.emptyBody === true && { emptyBody: true }) },
-    bearer,
-    // `deprecated` from 19.02, but still served: it authenticates in every version.
-    macaroonHeader: true,
-    deleteStatus,
-    listOrder,
-  };
+/** `deprecated` (from 19.02) is still served: it authenticates like `accepted`; any other value would not. */
+const MACAROON_HEADER_SERVED: ReadonlySet<string> = new Set(['accepted', 'deprecated']);
+
+/** The capabilities a version's expectations give a real server of it. */
+export function capabilitiesOf(e: OnezoneExpectations): Capability[] {
+  return [
+    ...SERVER_CAPABILITIES,
+    ...(e.bearer ? (['bearer'] as const) : []),
+    ...(MACAROON_HEADER_SERVED.has(e.macaroonHeader) ? (['macaroon-header'] as const) : []),
+    ...(e.listOrder === 'newest-first' ? (['lists-newest-first'] as const) : []),
+  ];
 }
 
 /**
- * A profile for a real Onezone of `version`. Without credentials the MUST accepts the spec's 401 and, where
- * the version really answers otherwise (17.06.2 and 18.02 derive 404 with an empty body for nobody), that too;
+ * A profile for a real Onezone of `version`, every fact read from the spec's x-onezone-expectations (checked
+ * there, E_SPEC when a field is missing). Without credentials the MUST accepts the spec's 401 and, where the
+ * version really answers otherwise (17.06.2 and 18.02 derive 404 with an empty body for nobody), that too;
  * the SHOULD auth-none-401 then reports it as a warning.
  */
 function serverProfile(id: string, description: string, version: SpecVersion): Profile {
-  const { noCredentials, ...rest } = readExpectations(version);
+  const e = onezoneExpectationsOf(loadSpec(version));
+  const nc: NoCredentialsAnswer = {
+    status: e.noCredentials.status,
+    ...(e.noCredentials.emptyBody && { emptyBody: true }),
+  };
   return {
     id,
     description,
     specVersion: version,
-    capabilities: SERVER_CAPABILITIES,
-    noCredentials: noCredentials.status === 401 ? [{ status: 401 }] : [{ status: 401 }, noCredentials],
-    ...rest,
+    capabilities: capabilitiesOf(e),
+    noCredentials: nc.status === 401 ? [{ status: 401 }] : [{ status: 401 }, nc],
+    bearer: e.bearer,
+    macaroonHeader: e.macaroonHeader,
+    deleteStatus: e.deleteStatus,
+    listOrder: e.listOrder,
   };
 }
 

@@ -5,13 +5,15 @@ import { detectProfile, type Detection } from './checks/detect.js';
 import { CHECKS } from './checks/index.js';
 import { compileSchemas } from './checks/schemas.js';
 import { CheckSession } from './checks/context/session.js';
-import type { SessionOptions } from './checks/context/session.js';
-import type { CheckDefinition, Requirement } from './checks/types.js';
+import { unmetPrecondition } from './checks/preconditions.js';
+import type { CheckDefinition } from './checks/types.js';
 import type { RunConfig } from './config.js';
-import { HarnessError, isHarnessError, isPreconditionError, PreconditionError } from './errors.js';
+import { HarnessError, isHarnessError, isPreconditionError } from './errors.js';
+import { checkTokenArgument } from './guard.js';
 import { HttpClient, HttpFailure } from './http.js';
 import { fromRoot } from './paths.js';
-import { getProfile, hasCapability, type Profile, type ProfileId } from './profiles.js';
+import { preflightCredentials, preflightTarget } from './preflight.js';
+import { getProfile, type ProfileId } from './profiles.js';
 import { Redactor } from './redact.js';
 import type { Progress } from './report/progress.js';
 import type { CheckResult, CheckStatus, Exchange, ReportDocument } from './report/types.js';
@@ -54,8 +56,6 @@ export interface ReportInput {
 
 /** Run-level problems that do not make the verdict unjudgeable (the verdict stands; the report says it). */
 const NON_BLOCKING_ERRORS = new Set(['E_CLEANUP']);
-/** Preflight failures that mean the target cannot be judged at all: stop at once. */
-const UNREACHABLE = new Set(['E_CONNECT', 'E_TLS', 'E_TIMEOUT']);
 
 export function toCheckResult(check: CheckDefinition, o: Outcome): CheckResult {
   return {
@@ -124,26 +124,6 @@ export function toolVersion(): string {
   }
 }
 
-/** Why a requirement is not met, or undefined when it is. */
-function unmet(req: Requirement, profile: Profile, config: SessionOptions): PreconditionError | undefined {
-  switch (req) {
-    case 'writes':
-      return config.allowWrites
-        ? undefined
-        : new PreconditionError('P_NO_WRITES', 'needs --allow-writes (creates and deletes a temporary token)');
-    case 'other-user':
-      return config.otherUser
-        ? undefined
-        : new PreconditionError('P_NO_OTHER_USER', 'needs --other-user NAME:PASSWORD');
-    case 'basic':
-      return config.user ? undefined : new PreconditionError('P_NO_BASIC', 'needs --user NAME:PASSWORD');
-    default:
-      return hasCapability(profile, req)
-        ? undefined
-        : new PreconditionError('P_PROFILE', `profile ${profile.id} cannot show this (no ${req})`);
-  }
-}
-
 const isAssertion = (e: unknown): e is Error =>
   e instanceof AssertionError || (e instanceof Error && e.name === 'AssertionError');
 
@@ -156,9 +136,16 @@ export function classify(e: unknown, redactor: Redactor): Pick<Outcome, 'status'
   return { status: 'errored', message: `internal error: ${msg(e)}`, code: 'E_INTERNAL' };
 }
 
-/** Runs one check in the session: its requirements first, then its body; never throws. */
-export async function executeCheck(check: CheckDefinition, session: CheckSession): Promise<Outcome> {
-  const { profile, redactor } = session.opts;
+/**
+ * Runs one check in the session: its preconditions first (requirements, then the checks it depends on, whose
+ * status `statusOf` gives), then its body. Never throws.
+ */
+export async function executeCheck(
+  check: CheckDefinition,
+  session: CheckSession,
+  statusOf: (id: string) => CheckStatus | undefined = () => undefined,
+): Promise<Outcome> {
+  const { redactor } = session.opts;
   const started = performance.now();
   const exchanges: Exchange[] = [];
   const done = (o: Pick<Outcome, 'status' | 'message' | 'code'>): Outcome => ({
@@ -166,10 +153,8 @@ export async function executeCheck(check: CheckDefinition, session: CheckSession
     durationMs: Math.round(performance.now() - started),
     exchanges,
   });
-  for (const req of check.requires ?? []) {
-    const why = unmet(req, profile, session.opts);
-    if (why) return done(classify(why, redactor));
-  }
+  const why = unmetPrecondition(check, session.opts, statusOf);
+  if (why) return done(classify(why, redactor));
   try {
     const notes: string[] = [];
     await check.run(session.contextFor(check.requires ?? [], exchanges, notes));
@@ -183,10 +168,18 @@ export async function executeCheck(check: CheckDefinition, session: CheckSession
 
 class SilentReporter extends Mocha.reporters.Base {}
 
-/** Runs the checks as a mocha suite and returns one outcome per check, in registry order. */
+/**
+ * The order checks run in: the registry's, except that the checks judging the whole run's log go after every
+ * check that makes requests, so that they see every response (attack checks are appended to the registry).
+ */
+export function executionOrder(checks: readonly CheckDefinition[]): CheckDefinition[] {
+  return [...checks.filter((c) => !c.judgesTheRun), ...checks.filter((c) => c.judgesTheRun)];
+}
+
+/** Runs the checks as a mocha suite, in executionOrder, and returns one outcome per check. */
 async function runSuite(
   checks: readonly CheckDefinition[],
-  exec: (c: CheckDefinition) => Promise<Outcome>,
+  exec: (c: CheckDefinition, statusOf: (id: string) => CheckStatus | undefined) => Promise<Outcome>,
   perCheckTimeoutMs: number,
   onOutcome: (c: CheckDefinition, o: Outcome) => void,
 ): Promise<Map<string, Outcome>> {
@@ -198,10 +191,11 @@ async function runSuite(
   };
   const mocha = new Mocha({ reporter: SilentReporter, timeout: perCheckTimeoutMs, bail: false });
   const byTitle = new Map(checks.map((c) => [c.id, c]));
-  for (const check of checks) {
+  const statusOf = (id: string): CheckStatus | undefined => outcomes.get(id)?.status;
+  for (const check of executionOrder(checks)) {
     mocha.suite.addTest(
       new Mocha.Test(check.id, async function (this: Mocha.Context) {
-        const o = await exec(check);
+        const o = await exec(check, statusOf);
         record(check, o);
         if (o.status === 'skipped') this.skip();
         if (o.status !== 'passed') throw new Error(o.message);
@@ -245,13 +239,17 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
   const targetUrl = config.target;
   if (targetUrl === undefined)
     throw new HarnessError('E_USAGE', 'runConformance needs config.target (the CLI starts the stand-in)');
+  // Before anything is sent: a token HTTP cannot carry is the operator's mistake, not the target's.
+  if (config.token !== undefined) checkTokenArgument(config.token);
   const redactor = new Redactor();
   options.onRedactor?.(redactor);
   const http = new HttpClient({
     timeoutMs: config.timeoutMs,
     redactor,
     insecure: config.insecure,
+    scope: targetUrl,
     ...(config.caPem !== undefined && { caPem: config.caPem }),
+    ...(config.maxBodyBytes !== undefined && { maxBodyBytes: config.maxBodyBytes }),
   });
   const errors: Array<{ code: string; message: string }> = [];
   let session: CheckSession | undefined;
@@ -267,29 +265,32 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
   let profileId: string = config.profile;
   let results: CheckResult[] = [];
   try {
+    const unreachable = await preflightTarget(http, targetUrl, config.timeoutMs);
+    if (unreachable) throw unreachable;
     if (config.profile === 'auto') detection = await detectProfile(http, targetUrl);
     const profile = getProfile(resolveProfileId(config, detection));
     profileId = profile.id;
     const schemas = compileSchemas(profile.specVersion);
-    const stop = await preflight(http, targetUrl);
+    session = new CheckSession({
+      baseUrl: targetUrl,
+      http,
+      redactor,
+      profile,
+      schemas,
+      allowWrites: config.allowWrites,
+      ...(config.user && { user: config.user }),
+      ...(config.otherUser && { otherUser: config.otherUser }),
+      ...(config.token !== undefined && { token: config.token }),
+    });
+    // The preflight reads the lists through the checks' memoised facts: the checks reuse its answers.
+    const stop = await preflightCredentials(session.contextFor([], []), config, targetUrl);
     if (stop) {
-      errors.push({ code: stop.code, message: `preflight: ${redactor.redact(stop.message)}` });
+      errors.push({ code: stop.code, message: redactor.redact(stop.message) });
     } else {
-      session = new CheckSession({
-        baseUrl: targetUrl,
-        http,
-        redactor,
-        profile,
-        schemas,
-        allowWrites: config.allowWrites,
-        ...(config.user && { user: config.user }),
-        ...(config.otherUser && { otherUser: config.otherUser }),
-        ...(config.token !== undefined && { token: config.token }),
-      });
       const s = session;
       const outcomes = await runSuite(
         CHECKS,
-        (c) => executeCheck(c, s),
+        (c, statusOf) => executeCheck(c, s, statusOf),
         config.timeoutMs * 4 + 2000,
         (c, o) => options.progress?.checkFinished(toCheckResult(c, o)),
       );
@@ -329,14 +330,4 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     errors,
     toolVersion: toolVersion(),
   });
-}
-
-/** One request nobody can object to; a transport failure here means the target cannot be judged at all. */
-async function preflight(http: HttpClient, targetUrl: string): Promise<HarnessError | undefined> {
-  try {
-    await http.send({ method: 'GET', url: `${targetUrl}/user/client_tokens` });
-    return undefined;
-  } catch (e) {
-    return isHarnessError(e) && UNREACHABLE.has(e.code) ? e : undefined;
-  }
 }

@@ -285,6 +285,21 @@ export interface OnezoneExpectations {
   readonly malformedBasic: number;
   readonly trailingSlash: 'same-as-without';
   readonly authOrder: 'basic-first' | 'tokens-first';
+  /**
+   * POST with a body that is not JSON: `status` with exactly `body` (a string error up to 18.02, `malformedData`
+   * from 19.02). `alsoWithoutCredentials`: the body is read before the caller is judged, so a request without
+   * credentials gets it too (rejected credentials still get 401).
+   */
+  readonly malformedData: {
+    readonly status: number;
+    readonly contentType: string;
+    readonly body: unknown;
+    readonly alsoWithoutCredentials: boolean;
+  };
+  /** POST with a body whose content-type is not exactly application/json: empty body, this content-type. */
+  readonly unsupportedMediaType: { readonly status: number; readonly contentType: string | null };
+  /** DELETE of another user's token: 404 while `exists` is list membership (to 19.02), 403 from 20.02. */
+  readonly deleteOtherUsersToken: 403 | 404;
   /** `access-control-allow-origin: <value>` on every reply of the REST handler (21.02.5+). */
   readonly corsAllowOrigin?: SinceRelease & { readonly value: string };
   /** A 500 from inside the operation has a JSON body with `details.reference` (21.02.1+). */
@@ -354,6 +369,23 @@ export function onezoneExpectationsOf(doc: OpenApiDocument): OnezoneExpectations
   typed('malformedBasic', 'number');
   oneOf('trailingSlash', ['same-as-without']);
   oneOf('authOrder', ['basic-first', 'tokens-first']);
+  const md = e['malformedData'];
+  if (
+    !isObject(md) ||
+    typeof md['status'] !== 'number' ||
+    typeof md['contentType'] !== 'string' ||
+    !isObject(md['body']) ||
+    typeof md['alsoWithoutCredentials'] !== 'boolean'
+  )
+    fail('malformedData', '{status: number, contentType: string, body: object, alsoWithoutCredentials: boolean}');
+  const umt = e['unsupportedMediaType'];
+  if (
+    !isObject(umt) ||
+    typeof umt['status'] !== 'number' ||
+    !(umt['contentType'] === null || typeof umt['contentType'] === 'string')
+  )
+    fail('unsupportedMediaType', '{status: number, contentType: string | null}');
+  oneOf('deleteOtherUsersToken', [403, 404]);
   const since = (field: string, extra: Record<string, 'string' | 'number'>): void => {
     const v = e[field];
     if (v === undefined) return;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fromRoot, isEntryPoint } from '../paths.js';
-import { PROFILES, type Profile } from '../profiles.js';
+import { CAPABILITY_MEANING, PROFILES, type Profile } from '../profiles.js';
 import { FAULTS } from '../standin/faults.js';
 import { CHECKS } from './index.js';
 import type { CheckDefinition } from './types.js';
@@ -17,9 +17,18 @@ function faultsCatching(id: string): string {
   return ids.length ? ids.join(', ') : '—';
 }
 
+/** Every condition under which the check runs: its requirements, the checks it depends on, its place. */
+function conditions(c: CheckDefinition): string {
+  const parts = [
+    ...(c.requires ?? []).map((r) => `\`${r}\``),
+    ...(c.dependsOn ?? []).map((id) => `\`${id}\` passed`),
+    ...(c.judgesTheRun ? ['after every other check'] : []),
+  ];
+  return parts.join(', ') || '—';
+}
+
 function checkRow(c: CheckDefinition): string {
-  const requires = (c.requires ?? []).map((r) => `\`${r}\``).join(', ') || '—';
-  return `| \`${c.id}\` | ${c.level} | ${cell(c.title)} | ${requires} | \`${c.specRef}\` | ${faultsCatching(c.id)} |`;
+  return `| \`${c.id}\` | ${c.level} | ${cell(c.title)} | ${conditions(c)} | \`${c.specRef}\` | ${faultsCatching(c.id)} |`;
 }
 
 function profileRow(p: Profile): string {
@@ -34,19 +43,24 @@ export function renderCatalogue(): string {
     '<!-- generated from conformance/checks/index.ts by conformance/checks/catalogue.ts; do not edit -->',
     '# Check catalogue',
     '',
-    `${CHECKS.length} checks, run in this order. The level alone decides the grade: a failed MUST makes the target`,
-    'non-conformant (exit 1); a failed SHOULD or MAY is a warning. A check whose requirement is not met is skipped',
-    'with the reason; one that could not judge (network, TLS, timeout) is errored (exit 2). IDs are frozen.',
+    `${CHECKS.length} checks, run in this order (those that judge every response of the run go last). The level`,
+    'alone decides the grade: a failed MUST makes the target non-conformant (exit 1); a failed SHOULD or MAY is a',
+    'warning. A check whose condition is not met is skipped with the reason and a code; one that could not judge',
+    '(network, TLS, timeout) is errored (exit 2). IDs are frozen (conformance/test/fixtures/check-ids.json).',
     '',
-    'Requirements: `basic` needs `--user`, `other-user` needs `--other-user`, `writes` needs `--allow-writes`; the',
-    'rest are capabilities of the profile (a spec mock has none of them).',
+    'Conditions (column "Runs when"): `basic` needs `--user`, `other-user` needs `--other-user`, `writes` needs',
+    '`--allow-writes` (skipped with P_NO_BASIC, P_NO_OTHER_USER, P_NO_WRITES); "`id` passed": skipped with',
+    'P_DEPENDENCY when that check failed, errored or was skipped; the rest are capabilities of the profile',
+    "(P_PROFILE), read from the spec version's `x-onezone-expectations` (a spec mock has none of them):",
+    '',
+    ...Object.entries(CAPABILITY_MEANING).map(([cap, meaning]) => `- \`${cap}\`: ${meaning}`),
     '',
   ];
   for (const cat of categories) {
     lines.push(
       `## ${cat}`,
       '',
-      '| ID | Level | Title | Requires | Spec | Caught faults |',
+      '| ID | Level | Title | Runs when | Spec | Caught faults |',
       '|---|---|---|---|---|---|',
     );
     lines.push(...CHECKS.filter((c) => c.category === cat).map(checkRow), '');

@@ -12,6 +12,7 @@ export const noPassword = defineCheck({
   title: 'never returns a password in any response',
   category: 'secrets',
   specRef: '#/components/securitySchemes/basic',
+  judgesTheRun: true,
   run(ctx) {
     // Judges what the run already saw: no request of its own.
     const hits = ctx.log.entries.filter((e) => e.passwordHits.length > 0);
@@ -36,6 +37,7 @@ export const noForeignToken = defineCheck({
   title: "never returns a token that is not the caller's own",
   category: 'secrets',
   specRef: '#/paths/~1user~1client_tokens/get',
+  judgesTheRun: true,
   run(ctx) {
     // Judges what the run already saw: no request of its own.
     const { log } = ctx;

@@ -87,6 +87,7 @@ export const errorBodies = defineCheck({
   category: 'shape',
   specRef: '#/components/schemas/Error',
   requires: ['error-bodies'],
+  judgesTheRun: true,
   run(ctx) {
     const errors = ctx.log.entries.filter((e) => e.errorBody !== undefined && e.errorBody !== '');
     if (errors.length === 0) throw new PreconditionError('P_STATE', 'the run saw no error body');

@@ -64,10 +64,8 @@ export const macaroonHeader = defineCheck({
   title: 'authenticates a listed token sent in the Macaroon header and serves the same list',
   category: 'authentication',
   specRef: SECURITY,
-  requires: ['token-auth'],
+  requires: ['token-auth', 'macaroon-header'],
   async run(ctx) {
-    if (!ctx.profile.macaroonHeader)
-      throw new PreconditionError('P_PROFILE', `profile ${ctx.profile.id} does not serve the Macaroon header`);
     const token = await ctx.token();
     const { tokens } = await ctx.userList();
     expectSameList(await ctx.get({ kind: 'macaroon', token }, { as: 'user' }), tokens, 'Macaroon header');

@@ -99,6 +99,16 @@ export interface CheckDefinition<R extends Requirement = Requirement> {
   readonly category: Category;
   readonly specRef: string;
   readonly requires?: readonly R[];
+  /**
+   * IDs of earlier checks whose passing this one builds on (e.g. a token they created): when one of them did
+   * not pass, this check is skipped with P_DEPENDENCY instead of repeating or misreading its failure.
+   */
+  readonly dependsOn?: readonly string[];
+  /**
+   * Judges every response of the run (the exchange log) and makes no request of its own: the runner runs
+   * such checks after all the others, whatever their place in the registry.
+   */
+  readonly judgesTheRun?: true;
   /** Resolves when the rule holds; rejects with chai's AssertionError when it does not. */
   run(ctx: CheckContext<R>): Promise<void>;
 }

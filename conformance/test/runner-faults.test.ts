@@ -89,6 +89,16 @@ describe('runner against the stand-in', function () {
     });
   });
 
+  it('skips the checks that build on a failed lifecycle-create with P_DEPENDENCY, naming it', async () => {
+    const r = await withStandin({ faults: ['create-wrong-status'] }, (s) => runConformance(configFor(s)));
+    expect(statusOf(r, 'lifecycle-create')).to.equal('failed');
+    for (const id of ['lifecycle-created-listed', 'lifecycle-delete', 'lifecycle-deleted-unlisted']) {
+      const c = r.checks.find((x) => x.id === id);
+      expect(c, id).to.include({ status: 'skipped', code: 'P_DEPENDENCY' });
+      expect(c?.message, id).to.match(/^depends on lifecycle-(create|delete), which (failed|skipped)$/);
+    }
+  });
+
   it('skips the isolation check without --other-user', async () => {
     const r = await withStandin({}, (s) => runConformance(configFor(s, {}, false)));
     expect(r.checks.find((c) => c.id === 'isolation-disjoint')).to.include({

@@ -235,9 +235,65 @@ describe('spec versions', () => {
     expect(() => onezoneExpectationsOf(withExpectations({ unavailable: { since: '22.02.1' } }))).to.throw(
       /unavailable/,
     );
+    expect(() => onezoneExpectationsOf(withExpectations({ malformedData: { body: 'not an object' } }))).to.throw(
+      /malformedData/,
+    );
+    expect(() => onezoneExpectationsOf(withExpectations({ deleteOtherUsersToken: 401 }))).to.throw(
+      /deleteOtherUsersToken/,
+    );
     expect(() => onezoneExpectationsOf(withExpectations({ internalErrorReference: { since: '21.2' } }))).to.throw(
       /internalErrorReference/,
     );
+  });
+
+  it('documents POST 400 malformedData in every version, its example being the expected body', () => {
+    const ajv = new Ajv();
+    const bodies = SPEC_VERSIONS.map((v) => {
+      const doc = loadSpec(v);
+      const expected = onezoneExpectationsOf(doc).malformedData;
+      expect(expected, v).to.include({ status: 400, contentType: 'application/json', alsoWithoutCredentials: true });
+      const response = responseObject(doc, '/user/client_tokens', 'post', '400');
+      const example = ((response?.['content'] as Obj)['application/json'] as Obj)['example'] ?? null;
+      expect(example, v).to.deep.equal(expected.body);
+      const validate = ajv.compile(jsonSchemaFor(doc, 'Error'));
+      expect(validate(expected.body), `${v} ${JSON.stringify(validate.errors)}`).to.equal(true);
+      return JSON.stringify(expected.body);
+    });
+    expect(bodies).to.deep.equal([
+      '{"error":"Provided data could not be understood by the server"}',
+      '{"error":"Provided data could not be understood by the server"}',
+      '{"error":{"id":"malformedData","description":"Provided data could not be understood by the server"}}',
+      '{"error":{"id":"malformedData","description":"Provided data could not be understood by the server."}}',
+      '{"error":{"id":"malformedData","description":"Provided data could not be understood by the server."}}',
+    ]);
+    for (const v of SPEC_VERSIONS) expect(statuses(loadSpec(v), '/user/client_tokens', 'get'), v).to.not.include('400');
+  });
+
+  it("documents DELETE 403 for another user's token from 20.02 only", () => {
+    const delete403 = SPEC_VERSIONS.map((v) =>
+      statuses(loadSpec(v), '/user/client_tokens/{tid}', 'delete').includes('403'),
+    );
+    expect(delete403).to.deep.equal([false, false, false, true, true]);
+    expect(SPEC_VERSIONS.map((v) => onezoneExpectationsOf(loadSpec(v)).deleteOtherUsersToken)).to.deep.equal([
+      404, 404, 404, 403, 403,
+    ]);
+    expect(responseSchema(loadSpec('20.02'), '/user/client_tokens/{tid}', 'delete', '403')).to.not.equal(undefined);
+  });
+
+  it('settles the content-type of the 404 without credentials (17.06/18.02) and of the 415: application/json', () => {
+    for (const v of ['17.06', '18.02'] as const)
+      expect(onezoneExpectationsOf(loadSpec(v)).noCredentials, v).to.deep.equal({
+        status: 404,
+        emptyBody: true,
+        contentType: 'application/json',
+      });
+    for (const v of SPEC_VERSIONS)
+      expect(onezoneExpectationsOf(loadSpec(v)).unsupportedMediaType, v).to.deep.equal({
+        status: 415,
+        contentType: 'application/json',
+      });
+    const get404 = responseObject(loadSpec('17.06'), '/user/client_tokens', 'get', '404');
+    expect(get404?.['description']).to.include('`content-type: application/json`').and.include('--quirks');
   });
 
   it('compares releases numerically (21.02.10 is after 21.02.9)', () => {

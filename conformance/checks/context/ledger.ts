@@ -1,8 +1,8 @@
 import type { Credentials } from '../../config.js';
 import { PreconditionError } from '../../errors.js';
+import { tokenPath } from '../../guard.js';
 import type { HttpResponse } from '../../http.js';
 import type { Exchange } from '../../report/types.js';
-import { LIST_PATH } from '../list.js';
 import type { Wire } from './wire.js';
 
 /** Whose token it is: the run's user or the other user. */
@@ -122,11 +122,20 @@ export class TokenLedger {
       [...this.#pending].map(async ([token, who]) => {
         const creds = this.parts.credentialsOf(who);
         if (!creds) return;
+        const path = tokenPath(token);
+        if (path === undefined) {
+          // The target chose a "token" that would steer the path (e.g. ../../user): never put it in a URL.
+          problems.push({
+            code: 'E_CLEANUP',
+            message: 'the target answered the POST with a token that is not of token form; it was not deleted',
+          });
+          return;
+        }
         try {
           const res = await this.parts.wire.send(
             'DELETE',
             { kind: 'basic', user: creds },
-            { path: `${LIST_PATH}/${token}`, as: who },
+            { path, as: who },
             [],
             true, // try even after the target stopped answering: leaving a token behind is worse
           );

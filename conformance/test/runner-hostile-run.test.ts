@@ -1,0 +1,234 @@
+import { expect } from 'chai';
+import type { RunConfig } from '../config.js';
+import { HarnessError } from '../errors.js';
+import type { ReportDocument } from '../report/types.js';
+import { runConformance } from '../run.js';
+import { startStandin, type RunningStandin } from '../standin/server.js';
+import { endlessBody, fixed, proxyTo, rawServer, type HostileServer } from './support/hostile.js';
+
+/**
+ * Whole runs against hostile or unavailable targets and with the operator's usual mistakes: each ends with the
+ * right exit code and a harness code that says what happened, never with a verdict about the wrong thing.
+ */
+
+const ALICE = { name: 'alice', password: 'alice-password' };
+
+function configFor(target: string, over: Partial<RunConfig> = {}): RunConfig {
+  return {
+    target,
+    user: ALICE,
+    insecure: false,
+    allowWrites: false,
+    profile: 'onezone-17.06',
+    timeoutMs: 2000,
+    reportDir: 'unused',
+    embedded: false,
+    ...over,
+  };
+}
+
+function standinConfig(s: RunningStandin, over: Partial<RunConfig> = {}): RunConfig {
+  const [user, other] = s.users;
+  if (!user || !other) throw new Error('the stand-in must seed two users');
+  return configFor(s.url, {
+    user: { name: user.name, password: user.password },
+    otherUser: { name: other.name, password: other.password },
+    ...over,
+  });
+}
+
+const notPassed = (r: ReportDocument): string =>
+  r.checks
+    .filter((c) => c.status !== 'passed')
+    .map((c) => `${c.id}: ${c.status} ${c.code ?? ''} ${c.message}`)
+    .join('\n') + (r.errors.length ? '\nerrors: ' + JSON.stringify(r.errors) : '');
+
+const hasCredentials = (headers: string): boolean => /authorization|x-auth-token|macaroon/i.test(headers);
+
+describe('runs against hostile targets', function () {
+  this.timeout(30000);
+  const closers: Array<() => Promise<void>> = [];
+  const keep = <T extends { close(): Promise<void> }>(x: T): T => {
+    closers.push(() => x.close());
+    return x;
+  };
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((c) => c()));
+  });
+
+  it('a POST answering {"token":"../../user"} makes no request outside the operation', async () => {
+    const s = keep(await startStandin({}));
+    const proxy = keep(
+      await proxyTo(s.url, (req) =>
+        req.method === 'POST' ? { status: 200, body: JSON.stringify({ token: '../../user' }) } : undefined,
+      ),
+    );
+    const base = new URL(s.url).pathname;
+    const r = await runConformance(standinConfig(s, { target: proxy.url + base, allowWrites: true }));
+    const outside = proxy.seen.filter(
+      (q) => !/^\/user\/client_tokens(\/[A-Za-z0-9]+)?\/?$/.test(q.path.slice(base.length).split('?')[0] ?? ''),
+    );
+    expect(outside.map((q) => `${q.method} ${q.path}`)).to.deep.equal([]);
+    // (http checks send DELETE to the collection itself, which names no token.)
+    expect(proxy.seen.filter((q) => q.method === 'DELETE' && q.path !== `${base}/user/client_tokens`)).to.deep.equal(
+      [],
+    );
+    expect(r.checks.find((c) => c.id === 'lifecycle-create')?.status, notPassed(r)).to.equal('failed');
+    expect(r.checks.find((c) => c.id === 'lifecycle-delete')?.status, notPassed(r)).to.equal('skipped');
+    expect(r.exitCode).to.equal(1);
+  });
+
+  it('an open circuit breaker (503 serviceUnavailable to everyone) is exit 2 E_UNAVAILABLE, no verdict', async () => {
+    const body = {
+      error: { id: 'serviceUnavailable', description: 'Service required for this operation is offline.' },
+    };
+    const t = keep(await rawServer(fixed(503, body)));
+    const r = await runConformance(configFor(t.url + '/api/v3/onezone', { profile: 'auto' }));
+    expect(r.exitCode).to.equal(2);
+    expect(r.summary.failed).to.equal(0);
+    expect(r.errors.map((e) => e.code)).to.deep.equal(['E_UNAVAILABLE']);
+    expect(r.errors[0]?.message).to.match(/503 serviceUnavailable.*circuit breaker/);
+  });
+
+  it("a 503 to a check's request makes that check errored (E_UNAVAILABLE), not failed", async () => {
+    const s = keep(await startStandin({}));
+    let answered = 0;
+    // The preflight's request without credentials is served; every later one gets the breaker's 503.
+    const proxy = keep(
+      await proxyTo(s.url, (req) =>
+        !hasCredentials(JSON.stringify(req.headers)) && answered++ > 0
+          ? { status: 503, body: '{"error":{"id":"serviceUnavailable"}}' }
+          : undefined,
+      ),
+    );
+    const base = new URL(s.url).pathname;
+    const r = await runConformance(standinConfig(s, { target: proxy.url + base }));
+    const none = r.checks.find((c) => c.id === 'auth-none-rejected');
+    expect(none?.status, notPassed(r)).to.equal('errored');
+    expect(none?.code).to.equal('E_UNAVAILABLE');
+    expect(r.summary.failed, notPassed(r)).to.equal(0);
+    expect(r.exitCode).to.equal(2);
+  });
+
+  it('an endless body on every answer ends in exit 2 with E_BODY_TOO_LARGE, not a crash', async () => {
+    let served = 0;
+    const t = keep(
+      await rawServer((sock, req) => {
+        (served++ > 0 ? endlessBody() : fixed(401, { error: 'unauthorized' }))(sock, req);
+      }),
+    );
+    const started = Date.now();
+    const r = await runConformance(configFor(t.url + '/api/v3/onezone', { maxBodyBytes: 1 << 20 }));
+    expect(r.exitCode, notPassed(r)).to.equal(2);
+    expect(r.summary.failed, notPassed(r)).to.equal(0);
+    expect(r.checks.find((c) => c.id === 'auth-basic-valid')?.code).to.equal('E_BODY_TOO_LARGE');
+    expect(Date.now() - started).to.be.below(20000);
+  });
+
+  it('does not claim "the 200 body is truncated" when the cut answer was no 200', async () => {
+    const t = keep(
+      await rawServer((sock, req) => {
+        if (!hasCredentials(req.headers)) {
+          fixed(401, { error: 'unauthorized' })(sock, req);
+          return;
+        }
+        sock.write('HTTP/1.1 500 Internal Server Error\r\ncontent-length: 100\r\n\r\n{"err');
+        setTimeout(() => sock.end(), 10);
+      }),
+    );
+    const r = await runConformance(configFor(t.url + '/api/v3/onezone'));
+    const c = r.checks.find((x) => x.id === 'auth-basic-valid');
+    expect(c?.message).not.to.include('200 body');
+    expect(c?.status).to.equal('errored');
+    expect(c?.code).to.equal('E_TRUNCATED');
+  });
+
+  describe('operator mistakes: exit 2 with a hint, not non-conformance', () => {
+    it('a base URL without /api/v3/onezone', async () => {
+      const s = keep(await startStandin({}));
+      const root = new URL(s.url).origin;
+      const r = await runConformance(standinConfig(s, { target: root }));
+      expect(r.exitCode, notPassed(r)).to.equal(2);
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_BASE_URL']);
+      expect(r.errors[0]?.message).to.include('missing /api/v3/onezone');
+      expect(r.checks).to.deep.equal([]);
+    });
+
+    it('a wrong --user password', async () => {
+      const s = keep(await startStandin({}));
+      const [u] = s.users;
+      const r = await runConformance(standinConfig(s, { user: { name: u?.name ?? '', password: 'wrong-pass' } }));
+      expect(r.exitCode).to.equal(2);
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_CREDENTIALS']);
+      expect(r.errors[0]?.message).to.match(new RegExp(`Basic credentials of ${u?.name ?? ''} are rejected.*password`));
+      expect(JSON.stringify(r)).not.to.include('wrong-pass');
+    });
+
+    it('a wrong --other-user password, named as the other user', async () => {
+      const s = keep(await startStandin({}));
+      const [, o] = s.users;
+      const r = await runConformance(standinConfig(s, { otherUser: { name: o?.name ?? '', password: 'nope-nope' } }));
+      expect(r.exitCode).to.equal(2);
+      expect(r.errors[0]?.code).to.equal('E_CREDENTIALS');
+      expect(r.errors[0]?.message).to.include('--other-user');
+    });
+
+    it('--other-user equal to --user', async () => {
+      const s = keep(await startStandin({}));
+      const [u] = s.users;
+      const r = await runConformance(
+        standinConfig(s, { otherUser: { name: u?.name ?? '', password: u?.password ?? '' } }),
+      );
+      expect(r.exitCode).to.equal(2);
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_USAGE']);
+      expect(r.errors[0]?.message).to.include('same user');
+    });
+
+    it("a --token that is not the user's", async () => {
+      const s = keep(await startStandin({}));
+      const [, o] = s.users;
+      const [foreign] = s.mintTokens(o?.name ?? '', 1);
+      const r = await runConformance(standinConfig(s, { token: foreign ?? '' }));
+      expect(r.exitCode, notPassed(r)).to.equal(2);
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_CREDENTIALS']);
+      expect(r.errors[0]?.message).to.include('does not authenticate as');
+    });
+
+    it('a rejected --token', async () => {
+      const s = keep(await startStandin({}));
+      const r = await runConformance(standinConfig(s, { token: 'MDAxNWxvY2F00aW9uIG9uZXpvbmUK' }));
+      expect(r.exitCode).to.equal(2);
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_CREDENTIALS']);
+    });
+
+    it("the user's own --token passes the preflight", async () => {
+      const s = keep(await startStandin({}));
+      const [u] = s.users;
+      const [own] = s.mintTokens(u?.name ?? '', 1);
+      const r = await runConformance(standinConfig(s, { token: own ?? '' }));
+      expect(r.errors, notPassed(r)).to.deep.equal([]);
+      expect(r.exitCode, notPassed(r)).to.equal(0);
+    });
+
+    it('http:// against an HTTPS server', async () => {
+      const s = keep(await startStandin({ https: true }));
+      const r = await runConformance(standinConfig(s, { target: s.url.replace(/^https:/, 'http:') }));
+      expect(r.exitCode).to.equal(2);
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_BASE_URL']);
+      expect(r.errors[0]?.message).to.include('use https://');
+    });
+
+    it('a --token with CR LF is refused before anything is sent', async () => {
+      const t: HostileServer = keep(await rawServer(fixed(200, {})));
+      let err: unknown;
+      try {
+        await runConformance(configFor(t.url, { token: 'abc\r\nx-evil: 1' }));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(HarnessError);
+      expect((err as HarnessError).code).to.equal('E_USAGE');
+      expect(t.connections()).to.equal(0);
+    });
+  });
+});

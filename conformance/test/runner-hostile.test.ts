@@ -1,0 +1,210 @@
+import { expect } from 'chai';
+import { HarnessError } from '../errors.js';
+import { checkTokenArgument, isOperationUrl, tokenPath } from '../guard.js';
+import { HttpClient, HttpFailure } from '../http.js';
+import { Redactor } from '../redact.js';
+import {
+  brokenChunking,
+  endlessBody,
+  fixed,
+  manyHeaders,
+  rawServer,
+  resetMidBody,
+  type HostileServer,
+} from './support/hostile.js';
+
+/**
+ * A target that breaks HTTP, answers without end, or chooses values that would steer a request gets a stable
+ * harness code of its own: never a crash, never E_INTERNAL ("a bug in the suite"), never a request it chose.
+ */
+
+async function failure(p: Promise<unknown>): Promise<HttpFailure> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).to.be.instanceOf(HarnessError);
+    return e as HttpFailure;
+  }
+  throw new Error('expected a harness error');
+}
+
+describe('runner against hostile HTTP', function () {
+  this.timeout(20000);
+  const servers: HostileServer[] = [];
+  const clients: HttpClient[] = [];
+  const client = (opts: { maxBodyBytes?: number; scope?: string; timeoutMs?: number } = {}): HttpClient => {
+    const c = new HttpClient({ timeoutMs: opts.timeoutMs ?? 5000, redactor: new Redactor(), ...opts });
+    clients.push(c);
+    return c;
+  };
+  const serve = async (s: Promise<HostileServer>): Promise<HostileServer> => {
+    const server = await s;
+    servers.push(server);
+    return server;
+  };
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  describe('body size cap', () => {
+    it('stops reading an endless body at the cap with E_BODY_TOO_LARGE, and closes the connection', async () => {
+      const sent = { bytes: 0 };
+      const s = await serve(rawServer(endlessBody(sent)));
+      const e = await failure(client({ maxBodyBytes: 1024 * 1024 }).send({ method: 'GET', url: s.url + '/x' }));
+      expect(e.code).to.equal('E_BODY_TOO_LARGE');
+      expect(e.status).to.equal(200);
+      expect(e.exchange.error?.code).to.equal('E_BODY_TOO_LARGE');
+      // The server can push no more than socket buffers hold once the client stopped reading and hung up.
+      await new Promise((r) => setTimeout(r, 100));
+      const after = sent.bytes;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(sent.bytes).to.equal(after);
+    });
+
+    it('caps at 64 MiB by default: an endless body ends the request, not the process', async () => {
+      const s = await serve(rawServer(endlessBody()));
+      const e = await failure(client({ timeoutMs: 15000 }).send({ method: 'GET', url: s.url + '/x' }));
+      expect(e.code).to.equal('E_BODY_TOO_LARGE');
+      expect(e.message).to.include(String(64 * 1024 * 1024));
+    });
+
+    it('refuses a declared content-length above the cap without reading it', async () => {
+      const s = await serve(
+        rawServer((sock) => {
+          sock.write('HTTP/1.1 200 OK\r\ncontent-length: 1073741824\r\n\r\n{"tokens":[');
+        }),
+      );
+      const e = await failure(client({ maxBodyBytes: 1024 }).send({ method: 'GET', url: s.url + '/x' }));
+      expect(e.code).to.equal('E_BODY_TOO_LARGE');
+      expect(e.message).to.match(/declares 1073741824 bytes/);
+    });
+
+    it('reads a body up to the cap', async () => {
+      const s = await serve(rawServer(fixed(200, { tokens: ['a'.repeat(1000)] })));
+      const res = await client({ maxBodyBytes: 2000 }).send({ method: 'GET', url: s.url + '/x' });
+      expect(res.status).to.equal(200);
+    });
+  });
+
+  describe('answers that are not HTTP', () => {
+    it('100,000 response headers: E_HEADERS_TOO_LARGE', async () => {
+      const s = await serve(rawServer(manyHeaders(100_000)));
+      expect((await failure(client().send({ method: 'GET', url: s.url + '/x' }))).code).to.equal('E_HEADERS_TOO_LARGE');
+    });
+
+    it('broken chunked encoding: E_PROTOCOL', async () => {
+      const s = await serve(rawServer(brokenChunking));
+      expect((await failure(client().send({ method: 'GET', url: s.url + '/x' }))).code).to.equal('E_PROTOCOL');
+    });
+
+    it('bytes of another protocol (a TLS alert to http://): E_PROTOCOL with a hint', async () => {
+      const s = await serve(rawServer((sock) => sock.end(Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]))));
+      const e = await failure(client().send({ method: 'GET', url: s.url + '/x' }));
+      expect(e.code).to.equal('E_PROTOCOL');
+      expect(e.message).to.include('https://');
+    });
+
+    it('a reset in the middle of a body: E_RESET, naming the answer it cut', async () => {
+      const s = await serve(rawServer(resetMidBody));
+      const e = await failure(client().send({ method: 'GET', url: s.url + '/x' }));
+      expect(e.code).to.equal('E_RESET');
+      expect(e.status).to.equal(200);
+      expect(e.message).to.include('200');
+    });
+  });
+
+  describe('503: could not judge', () => {
+    it('a 503 serviceUnavailable is E_UNAVAILABLE naming the circuit breaker and Retry-After', async () => {
+      const body = {
+        error: { id: 'serviceUnavailable', description: 'Service required for this operation is offline.' },
+      };
+      const s = await serve(rawServer(fixed(503, body, { 'retry-after': '120' })));
+      const e = await failure(client().send({ method: 'GET', url: s.url + '/x' }));
+      expect(e.code).to.equal('E_UNAVAILABLE');
+      expect(e.status).to.equal(503);
+      expect(e.message).to.match(/503 serviceUnavailable.*circuit breaker.*Retry-After: 120/);
+      // The answer stays in the evidence.
+      expect(e.exchange.response?.status).to.equal(503);
+    });
+
+    it('a bare 503 is E_UNAVAILABLE too', async () => {
+      const s = await serve(rawServer(fixed(503, 'busy')));
+      expect((await failure(client().send({ method: 'GET', url: s.url + '/x' }))).code).to.equal('E_UNAVAILABLE');
+    });
+  });
+
+  describe('values that would steer a request are never sent', () => {
+    it('a header value with CR LF: E_UNSENDABLE, no connection opened', async () => {
+      const s = await serve(rawServer(fixed(200, {})));
+      const e = await failure(
+        client().send({ method: 'GET', url: s.url + '/x', headers: { 'x-auth-token': 'abc\r\nx-evil: 1' } }),
+      );
+      expect(e.code).to.equal('E_UNSENDABLE');
+      expect(e.message).not.to.include('abc');
+      expect(s.connections()).to.equal(0);
+    });
+
+    it('--token with CR LF (or any control character) is a usage error that never shows the token', () => {
+      for (const t of ['secret\r\n', 'sec\nret', 'sec\u0000ret', 'sec\u2028ret']) {
+        let err: unknown;
+        try {
+          checkTokenArgument(t);
+        } catch (e) {
+          err = e;
+        }
+        expect((err as HarnessError).code, JSON.stringify(t)).to.equal('E_USAGE');
+        expect((err as Error).message).not.to.include('sec');
+      }
+      expect(() => {
+        checkTokenArgument('MDAxNWxvY2F00aW9uIG9uZXpvbmUK');
+      }).not.to.throw();
+    });
+
+    it('a path outside the operation: E_OUT_OF_SCOPE, no connection opened', async () => {
+      const s = await serve(rawServer(fixed(200, {})));
+      const base = s.url + '/api/v3/onezone';
+      const c = client({ scope: base });
+      for (const path of ['/user', '/user/client_tokens/../../user', '/user/client_tokens/%2e%2e', '/spaces']) {
+        const e = await failure(c.send({ method: 'DELETE', url: base + path }));
+        expect(e.code, path).to.equal('E_OUT_OF_SCOPE');
+      }
+      expect(s.connections()).to.equal(0);
+    });
+
+    it('the operation paths, their harmless variants and /configuration stay allowed', () => {
+      const base = 'https://zone.example.org/api/v3/onezone';
+      for (const p of [
+        '/user/client_tokens',
+        '/user/client_tokens/',
+        '/user//client_tokens',
+        '/user/./client_tokens',
+        '/USER/client_tokens',
+        '/user/client%5Ftokens',
+        '/user/client_tokens/MDAxNWxvY2F00aW9uIG9uZXpvbmUK',
+        '/user/client_tokens?access_token=x',
+        '/configuration',
+      ])
+        expect(isOperationUrl(base, base + p), p).to.equal(true);
+      for (const p of [
+        '/user',
+        '/user/',
+        '/user/client_tokens/a/b',
+        '/user/client_tokens/..',
+        '/user/client_tokens/..%2F..%2Fuser',
+        '/user/client_tokens/a%5Cb',
+        '/../onezone/user',
+        '/users/client_tokens',
+      ])
+        expect(isOperationUrl(base, base + p), p).to.equal(false);
+      expect(isOperationUrl(base, 'https://evil.example.org/api/v3/onezone/user/client_tokens')).to.equal(false);
+      expect(isOperationUrl(base, 'https://zone.example.org/api/v3/user/client_tokens')).to.equal(false);
+    });
+
+    it('a token is put in a path only when it has the form of a serialized token', () => {
+      expect(tokenPath('MDAxNWxvY2F00aW9uIG9uZXpvbmUK')).to.equal('/user/client_tokens/MDAxNWxvY2F00aW9uIG9uZXpvbmUK');
+      for (const t of ['../../user', 'a/b', 'a%2Fb', '', 'a b', 'abc?x=1', 'abc#x', 'MDAx\r\n'])
+        expect(tokenPath(t), t).to.equal(undefined);
+    });
+  });
+});
