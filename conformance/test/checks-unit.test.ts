@@ -44,6 +44,99 @@ const breaking =
     else faithful(req, res);
   };
 
+const noCreds = (req: IncomingMessage): boolean => req.headers.authorization === undefined && req.method === 'GET';
+const wrongCreds = (req: IncomingMessage): boolean =>
+  req.headers.authorization !== undefined && req.headers.authorization !== BASIC;
+const validBasic = (req: IncomingMessage): boolean => req.headers.authorization === BASIC;
+const collectionWrite = (req: IncomingMessage): boolean => ['PUT', 'PATCH', 'DELETE'].includes(req.method ?? '');
+const listAs =
+  (body: string, type = 'application/json'): Handler =>
+  (_q, s) =>
+    s.writeHead(200, { 'content-type': type }).end(body);
+const GOOD_LIST = JSON.stringify({ tokens: TOKENS });
+
+/** The servers of the table: the faithful one, and each breaking exactly one rule. */
+const SERVERS = {
+  faithful,
+  'no credentials: 404 with a body': breaking(noCreds, (_q, s) => s.writeHead(404).end('nope')),
+  'no credentials: 200 with the list': breaking(noCreds, listAs(GOOD_LIST)),
+  'no credentials: 401': breaking(noCreds, (_q, s) => s.writeHead(401).end('{"error":"unauthorized"}')),
+  'wrong password: 403': breaking(wrongCreds, (_q, s) => s.writeHead(403).end('{"error":"x"}')),
+  'wrong password: 401 text/plain': breaking(wrongCreds, (_q, s) =>
+    s.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized'),
+  ),
+  'wrong password: 401 of the wrong shape': breaking(wrongCreds, (_q, s) => s.writeHead(401).end('{"message":"x"}')),
+  'wrong password: 401 echoing the password': breaking(wrongCreds, (q, s) => {
+    const pw =
+      Buffer.from((q.headers.authorization ?? '').slice(6), 'base64')
+        .toString()
+        .split(':')[1] ?? '';
+    s.writeHead(401).end(JSON.stringify({ error: `bad password ${pw}` }));
+  }),
+  'list: 203': breaking(validBasic, (_q, s) =>
+    s.writeHead(203, { 'content-type': 'application/json' }).end('{"tokens":[]}'),
+  ),
+  'list: cut short of its content-length': breaking(validBasic, (_q, s) => {
+    s.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+    s.write('{"tokens":[');
+    setImmediate(() => s.socket?.destroy());
+  }),
+  'list: text/plain': breaking(validBasic, listAs(GOOD_LIST, 'text/plain')),
+  'list: a null item': breaking(validBasic, listAs(JSON.stringify({ tokens: [TOKENS[0], null] }))),
+  'list: a duplicate item': breaking(validBasic, listAs(JSON.stringify({ tokens: [TOKENS[0], TOKENS[0]] }))),
+  'list: not JSON': breaking(validBasic, listAs('tokens: a,b')),
+  'PUT/PATCH/DELETE: 404': breaking(collectionWrite, (_q, s) => s.writeHead(404).end()),
+  'PUT/PATCH/DELETE: 405 without Allow': breaking(collectionWrite, (_q, s) => s.writeHead(405).end()),
+  'drops every connection': (_q, s) => {
+    s.socket?.destroy();
+  },
+} satisfies Record<string, Handler>;
+
+type ServerName = keyof typeof SERVERS;
+
+interface Expected {
+  readonly status: Outcome['status'];
+  readonly message?: RegExp;
+  readonly code?: RegExp;
+}
+const passes: Expected = { status: 'passed' };
+const fails: Expected = { status: 'failed' };
+
+/**
+ * [check, server, expected outcome, profile (default onezone-17.06)]: each rule shown failing on a server that
+ * breaks exactly it, and passing on one that keeps it.
+ */
+const TABLE: ReadonlyArray<readonly [string, ServerName, Expected, ProfileId?]> = [
+  ['auth-none-rejected', 'faithful', passes], // 17.06: 404 with an empty body
+  ['auth-none-rejected', 'no credentials: 404 with a body', fails],
+  ['auth-none-rejected', 'no credentials: 200 with the list', fails],
+  ['auth-none-rejected', 'faithful', fails, 'onezone-19.02'], // 404 is not accepted from 19.02
+  ['auth-none-401', 'faithful', { status: 'failed', message: /404/ }], // a SHOULD: a warning
+  ['auth-none-401', 'no credentials: 401', passes],
+  ['auth-none-401', 'drops every connection', { status: 'errored', code: /^E_/ }], // could not judge, not failed
+  ['auth-basic-wrong-password', 'faithful', passes], // 401, Error JSON, no content-type
+  ['auth-basic-wrong-password', 'wrong password: 403', fails],
+  ['auth-basic-wrong-password', 'wrong password: 401 text/plain', fails],
+  ['auth-basic-wrong-password', 'wrong password: 401 of the wrong shape', fails],
+  ['auth-basic-valid', 'faithful', passes],
+  ['auth-basic-valid', 'list: 203', fails],
+  ['auth-basic-valid', 'list: cut short of its content-length', { status: 'failed', message: /truncated/ }],
+  ['shape-list-content-type', 'faithful', passes],
+  ['shape-list-content-type', 'list: text/plain', fails],
+  ['shape-list-no-null', 'faithful', passes],
+  ['shape-list-no-null', 'list: a null item', fails],
+  ['shape-list-no-duplicates', 'faithful', passes],
+  ['shape-list-no-duplicates', 'list: a duplicate item', fails],
+  ['shape-list-schema', 'faithful', passes],
+  ['shape-list-schema', 'list: not JSON', fails],
+  ['http-405-not-allowed', 'faithful', passes],
+  ['http-405-not-allowed', 'PUT/PATCH/DELETE: 404', fails],
+  ['http-405-allow-header', 'faithful', passes],
+  ['http-405-allow-header', 'PUT/PATCH/DELETE: 405 without Allow', fails],
+  ['secrets-no-password', 'faithful', passes],
+  ['secrets-no-password', 'wrong password: 401 echoing the password', fails],
+];
+
 describe('single checks against programmable servers', function () {
   const servers: Server[] = [];
   after(async () => {
@@ -72,137 +165,37 @@ describe('single checks against programmable servers', function () {
     const check = checkById(id);
     if (!check) throw new Error(`no check ${id}`);
     try {
-      // Secrets checks judge what earlier checks saw: run the request-making check first.
-      if (id.startsWith('secrets-')) await executeCheck(checkById('auth-basic-wrong-password') ?? check, session);
+      // Checks that judge the run judge what earlier checks saw: run a request-making check first.
+      const before = checkById('auth-basic-wrong-password');
+      if (check.judgesTheRun && before) await executeCheck(before, session);
       return await executeCheck(check, session);
     } finally {
       await http.close();
     }
   }
 
-  const noCreds = (req: IncomingMessage): boolean => req.headers.authorization === undefined && req.method === 'GET';
-  const wrongCreds = (req: IncomingMessage): boolean =>
-    req.headers.authorization !== undefined && req.headers.authorization !== BASIC;
-
-  it('auth-none-rejected: passes on 404 with an empty body in 17.06, fails on a 404 with a body and on 200', async () => {
-    expect((await judge('auth-none-rejected', faithful)).status).to.equal('passed');
-    expect(
-      (
-        await judge(
-          'auth-none-rejected',
-          breaking(noCreds, (_q, s) => s.writeHead(404).end('nope')),
-        )
-      ).status,
-    ).to.equal('failed');
-    const bypass = breaking(noCreds, (_q, s) =>
-      s.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ tokens: TOKENS })),
-    );
-    expect((await judge('auth-none-rejected', bypass)).status).to.equal('failed');
-  });
-
-  it('auth-none-rejected: 404 is not accepted in the 19.02 profile', async () => {
-    expect((await judge('auth-none-rejected', faithful, 'onezone-19.02')).status).to.equal('failed');
-  });
-
-  it('auth-none-401: a 404 is a failure of this SHOULD check', async () => {
-    const o = await judge('auth-none-401', faithful);
-    expect(o.status).to.equal('failed');
-    expect(o.message).to.match(/404/);
-  });
-
-  it('auth-basic-wrong-password: passes on 401 with Error JSON and no content-type; fails on 403, text, or a wrong shape', async () => {
-    expect((await judge('auth-basic-wrong-password', faithful)).status).to.equal('passed');
-    for (const bad of [
-      (_q: IncomingMessage, s: ServerResponse) => s.writeHead(403).end('{"error":"x"}'),
-      (_q: IncomingMessage, s: ServerResponse) =>
-        s.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized'),
-      (_q: IncomingMessage, s: ServerResponse) => s.writeHead(401).end('{"message":"x"}'),
-    ]) {
-      expect((await judge('auth-basic-wrong-password', breaking(wrongCreds, bad))).status).to.equal('failed');
-    }
-  });
-
-  it('auth-basic-valid: fails on 203 and on a body cut short of its content-length', async () => {
-    const ok = (q: IncomingMessage): boolean => q.headers.authorization === BASIC;
-    expect((await judge('auth-basic-valid', faithful)).status).to.equal('passed');
-    expect(
-      (
-        await judge(
-          'auth-basic-valid',
-          breaking(ok, (_q, s) => s.writeHead(203, { 'content-type': 'application/json' }).end('{"tokens":[]}')),
-        )
-      ).status,
-    ).to.equal('failed');
-    const cut = breaking(ok, (_q, s) => {
-      s.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
-      s.write('{"tokens":[');
-      setImmediate(() => s.socket?.destroy());
+  for (const [check, server, expected, profile] of TABLE) {
+    const what = [expected.status, expected.message && `/${expected.message.source}/`].filter(Boolean).join(' ');
+    it(`${check} on "${server}"${profile ? ` (${profile})` : ''}: ${what}`, async () => {
+      const o = await judge(check, SERVERS[server], profile);
+      expect(o.status, o.message).to.equal(expected.status);
+      if (expected.message) expect(o.message).to.match(expected.message);
+      if (expected.code) expect(o.code).to.match(expected.code);
     });
-    const o = await judge('auth-basic-valid', cut);
-    expect(o.status).to.equal('failed');
-    expect(o.message).to.match(/truncated/);
-  });
+  }
 
-  it('shape checks: content type, nulls and duplicates each fail on exactly their defect', async () => {
-    const ok = (q: IncomingMessage): boolean => q.headers.authorization === BASIC;
-    const list = (body: string, type = 'application/json'): Handler =>
-      breaking(ok, (_q, s) => s.writeHead(200, { 'content-type': type }).end(body));
-    const good = JSON.stringify({ tokens: TOKENS });
-    expect((await judge('shape-list-content-type', list(good, 'text/plain'))).status).to.equal('failed');
-    expect((await judge('shape-list-content-type', list(good))).status).to.equal('passed');
-    expect((await judge('shape-list-no-null', list(JSON.stringify({ tokens: [TOKENS[0], null] })))).status).to.equal(
-      'failed',
-    );
-    expect((await judge('shape-list-no-null', list(good))).status).to.equal('passed');
-    expect(
-      (await judge('shape-list-no-duplicates', list(JSON.stringify({ tokens: [TOKENS[0], TOKENS[0]] })))).status,
-    ).to.equal('failed');
-    expect((await judge('shape-list-no-duplicates', list(good))).status).to.equal('passed');
-    expect((await judge('shape-list-schema', list('tokens: a,b'))).status).to.equal('failed');
-  });
-
-  it('http-405-*: fail on 404 and on a missing Allow header', async () => {
-    const methods = (q: IncomingMessage): boolean => ['PUT', 'PATCH', 'DELETE'].includes(q.method ?? '');
-    expect((await judge('http-405-not-allowed', faithful)).status).to.equal('passed');
-    expect((await judge('http-405-allow-header', faithful)).status).to.equal('passed');
-    expect(
-      (
-        await judge(
-          'http-405-not-allowed',
-          breaking(methods, (_q, s) => s.writeHead(404).end()),
-        )
-      ).status,
-    ).to.equal('failed');
-    expect(
-      (
-        await judge(
-          'http-405-allow-header',
-          breaking(methods, (_q, s) => s.writeHead(405).end()),
-        )
-      ).status,
-    ).to.equal('failed');
-  });
-
-  it('secrets-no-password: fails when an error echoes the submitted password, and redacts it in the evidence', async () => {
-    const echo = breaking(wrongCreds, (q, s) => {
-      const pw =
-        Buffer.from((q.headers.authorization ?? '').slice(6), 'base64')
-          .toString()
-          .split(':')[1] ?? '';
-      s.writeHead(401).end(JSON.stringify({ error: `bad password ${pw}` }));
-    });
-    const o = await judge('secrets-no-password', echo);
+  it('redacts the echoed password in the evidence of secrets-no-password', async () => {
+    const o = await judge('secrets-no-password', SERVERS['wrong password: 401 echoing the password']);
     expect(o.status).to.equal('failed');
     expect(JSON.stringify(o)).not.to.include(ALICE.password);
-    expect((await judge('secrets-no-password', faithful)).status).to.equal('passed');
   });
 
-  it('classifies a transport failure as errored with its code, not failed', async () => {
-    const o = await judge('auth-none-401', (_q, s) => {
-      s.socket?.destroy();
-    });
-    expect(o.status).to.equal('errored');
-    expect(o.code).to.match(/^E_/);
+  it('shows every check of the table both passing and failing', () => {
+    // A rule only ever shown failing (or passing) could be one that cannot do the other.
+    for (const c of new Set(TABLE.map(([id]) => id))) {
+      const statuses = TABLE.filter(([id]) => id === c).map(([, , e]) => e.status);
+      expect(statuses, c).to.include('passed').and.to.include('failed');
+    }
   });
 });
 
