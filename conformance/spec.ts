@@ -51,7 +51,7 @@ export function mergePatch(target: Json, patch: Json): Json {
 }
 
 /**
- * The merged versions as JSON, written by `npm run docs` and drift-checked by `npm run docs:check`. It is
+ * The merged versions as JSON, written by `npm run spec:build` and drift-checked by `npm run docs:check`. It is
  * only a cache: it is used when its digest matches the YAML sources byte for byte, else the YAML is parsed.
  * Importing and running the `yaml` parser costs ~200 ms on a cold start; JSON.parse of the copy ~1 ms.
  */
@@ -123,14 +123,18 @@ function readCompiled(root: string): Map<SpecVersion, OpenApiDocument> | undefin
   return new Map(SPEC_VERSIONS.map((v) => [v, deepFreeze(asDocument(compiled.versions[v] as unknown as Json, path))]));
 }
 
-/** The compiled copy's content for the current YAML sources (written by the docs generator). */
+/** The compiled copy's content for the current YAML sources (written by `npm run spec:build`). */
 export function compileSpecs(root: string): CompiledSpecs {
   const docs = buildSpecsFromYaml(root);
   const versions = Object.fromEntries(SPEC_VERSIONS.map((v) => [v, docs.get(v)])) as Record<
     SpecVersion,
     OpenApiDocument
   >;
-  return { 'x-generated': 'from spec/*.yaml by npm run docs; do not edit', sourceDigest: sourceDigest(root), versions };
+  return {
+    'x-generated': 'from spec/*.yaml by npm run spec:build; do not edit',
+    sourceDigest: sourceDigest(root),
+    versions,
+  };
 }
 
 /** Parses the YAML sources and applies the merge patches (never the compiled copy). */

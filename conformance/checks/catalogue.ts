@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { fromRoot, isEntryPoint } from '../paths.js';
 import { CAPABILITY_MEANING, PROFILES, type Profile } from '../profiles.js';
 import { FAULTS } from '../standin/faults.js';
 import { CHECKS } from './index.js';
@@ -7,7 +5,7 @@ import type { CheckDefinition } from './types.js';
 
 /**
  * docs/checks.md, generated from the registry, the profiles and the fault table so that the catalogue cannot
- * drift from the code (a test compares the file with this output). Run: `npx tsx conformance/checks/catalogue.ts`.
+ * drift from the code. Written by `npm run docs` (conformance/tools/generate.ts), checked by `npm run docs:check`.
  */
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
@@ -82,8 +80,4 @@ export function renderCatalogue(): string {
     '',
   );
   return lines.join('\n');
-}
-
-if (isEntryPoint(import.meta.url)) {
-  writeFileSync(fromRoot('docs', 'checks.md'), renderCatalogue());
 }

@@ -5,7 +5,7 @@ import { CHECK_IDS } from '../checks/index.js';
 import { fromRoot } from '../paths.js';
 
 describe('docs/checks.md', () => {
-  it('is the catalogue generated from the registry (regenerate: npx tsx conformance/checks/catalogue.ts)', () => {
+  it('is the catalogue generated from the registry (regenerate: npm run docs)', () => {
     expect(readFileSync(fromRoot('docs', 'checks.md'), 'utf8')).to.equal(renderCatalogue());
   });
 

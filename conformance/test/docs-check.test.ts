@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { checkDocs, checkDrift, checkJsonExamples, guessSchema, jsonBlocks } from '../docs/check.js';
-import { unifiedDiff } from '../docs/diff.js';
-import { generateDocs, writeDocs } from '../docs/generate.js';
+import { checkDocs, checkDrift, checkJsonExamples, guessSchema, jsonBlocks } from '../tools/check.js';
+import { unifiedDiff } from '../tools/diff.js';
+import { generateAll, generateDocs, writeAll } from '../tools/generate.js';
+import { specArtefacts } from '../tools/spec-build.js';
 import { fromRoot } from '../paths.js';
 
 /** docs:check passes on the committed tree and fails, readably, on every kind of drift or bad example. */
@@ -50,7 +51,7 @@ describe('docs check', function () {
   });
 
   it('generates the operation, definition, version and mock files', () => {
-    expect([...generateDocs(fromRoot()).keys()]).to.include.members([
+    expect([...generateAll(fromRoot()).keys()]).to.include.members([
       'docs/operations/list_client_tokens.md',
       'docs/operations/create_client_token.md',
       'docs/operations/remove_client_token.md',
@@ -61,6 +62,13 @@ describe('docs check', function () {
       'spec/mock/onezone-17.06.prism.json',
       'spec/mock/onezone-21.02.prism.json',
     ]);
+  });
+
+  it('keeps the spec artefacts a step of their own: the docs step writes only docs/', () => {
+    expect([...generateDocs(fromRoot()).keys()].filter((f) => !f.startsWith('docs/'))).to.deep.equal([]);
+    expect([...generateDocs(fromRoot()).keys()]).to.include('docs/checks.md');
+    expect([...specArtefacts(fromRoot()).keys()].filter((f) => !f.startsWith('spec/'))).to.deep.equal([]);
+    expect([...specArtefacts(fromRoot()).keys()]).to.include('spec/compiled/onezone.versions.json');
   });
 
   it('fails with a unified diff when one word of a generated doc is changed by hand', () => {
@@ -93,6 +101,22 @@ describe('docs check', function () {
     expect(checkDrift(root).map((p) => p.where)).to.include('docs/version-differences.md');
   });
 
+  it('fails when docs/checks.md is not what the check registry generates', () => {
+    const root = tree();
+    edit(root, 'docs/checks.md', '# Check catalogue', '# Check list');
+    const problems = checkDrift(root);
+    expect(problems.map((p) => `${p.kind} ${p.where}`)).to.deep.equal(['drift docs/checks.md']);
+    expect(problems[0]!.message).to.include('+++ docs/checks.md (generated from the check registry)');
+  });
+
+  it('fails when a spec artefact is stale, and names its own step (npm run spec:build)', () => {
+    const root = tree();
+    edit(root, 'spec/mock/onezone-21.02.prism.json', '"21.02.7"', '"21.02.6"');
+    const problems = checkDrift(root);
+    expect(problems.map((p) => `${p.kind} ${p.where}`)).to.deep.equal(['drift spec/mock/onezone-21.02.prism.json']);
+    expect(problems[0]!.message).to.include('`npm run spec:build`');
+  });
+
   it('fails on a missing generated file and on an extra file in a generated folder', () => {
     const root = tree();
     rmSync(join(root, 'docs/definitions/Error.md'));
@@ -105,7 +129,7 @@ describe('docs check', function () {
     const root = tree();
     edit(root, 'spec/onezone.openapi.yaml', 'newest first.', 'latest first.');
     writeFileSync(join(root, 'docs/operations/stale.md'), 'x\n');
-    const { removed } = writeDocs(root);
+    const { removed } = writeAll(root);
     expect(removed).to.deep.equal(['docs/operations/stale.md']);
     expect(checkDocs(root)).to.deep.equal([]);
   });
@@ -145,7 +169,7 @@ describe('docs check', function () {
   it('exits 0 from the command line on the committed tree', async () => {
     const self = fileURLToPath(import.meta.url);
     const ext = self.endsWith('.ts') ? 'ts' : 'js';
-    const script = join(self, '..', '..', 'docs', `check.${ext}`);
+    const script = join(self, '..', '..', 'tools', `check.${ext}`);
     expect(existsSync(script), script).to.equal(true);
     const args = ext === 'ts' ? ['--import', 'tsx', script] : [script];
     const { stdout } = await run(process.execPath, args, { cwd: fromRoot() });

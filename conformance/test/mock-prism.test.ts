@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { expect } from 'chai';
 import { request } from 'undici';
-import { API_PREFIX, mockSpecFile } from '../docs/generate.js';
+import { API_PREFIX, mockSpecFile } from '../tools/spec-build.js';
 import { jsonSchemaFor, loadSpec } from '../spec.js';
 import { startPrism, type RunningPrism } from './support/processes.js';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { request } from 'undici';
-import { API_PREFIX, mockSpecFile } from '../../docs/generate.js';
+import { API_PREFIX, mockSpecFile } from '../../tools/spec-build.js';
 import { fromRoot } from '../../paths.js';
 
 /** A free loopback port: listen on 0, read it back, release it. */

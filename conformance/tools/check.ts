@@ -1,7 +1,7 @@
 /**
- * `npm run docs:check`: fails when docs/ (or the Prism mock specs) and spec/ drift in either direction, and
- * when a JSON example anywhere in docs/ does not parse or does not fit its schema. A function of a
- * repository root, so tests can run it on temporary copies.
+ * `npm run docs:check`: fails when a generated file (docs/, docs/checks.md, the spec artefacts in spec/mock and
+ * spec/compiled) and its source drift in either direction, and when a JSON example anywhere in docs/ does not
+ * parse or does not fit its schema. A function of a repository root, so tests can run it on temporary copies.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -9,7 +9,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { fromRoot, isEntryPoint } from '../paths.js';
 import { SPEC_VERSIONS, jsonSchemaFor, loadSpecsFrom, type SpecVersion } from '../spec.js';
 import { unifiedDiff } from './diff.js';
-import { generateDocs, listGeneratedDirs } from './generate.js';
+import { CATALOGUE_FILE, generateAll, listGeneratedDirs } from './generate.js';
 
 export type DocsProblemKind = 'drift' | 'missing' | 'extra' | 'json-parse' | 'json-schema';
 
@@ -23,26 +23,44 @@ export interface DocsProblem {
 const SCHEMA_NAMES = ['ClientTokens', 'ClientToken', 'Error'] as const;
 type SchemaName = (typeof SCHEMA_NAMES)[number];
 
-/** Compares every generated file with the file on disk; the diff reads "committed → what spec/ generates". */
+/** The command that regenerates a file. */
+const regenerate = (file: string): string => (file.startsWith('spec/') ? 'npm run spec:build' : 'npm run docs');
+
+/** What a generated file is generated from, for the messages. */
+const sourceOf = (file: string): string => (file === CATALOGUE_FILE ? 'the check registry' : 'spec/');
+
+/** Compares every generated file with the file on disk; the diff reads "committed → what its source generates". */
 export function checkDrift(root: string): DocsProblem[] {
-  const expected = generateDocs(root);
+  const expected = generateAll(root);
   const problems: DocsProblem[] = [];
   for (const [file, content] of expected) {
     const path = join(root, file);
     if (!existsSync(path)) {
-      problems.push({ kind: 'missing', where: file, message: `${file} is missing; run \`npm run docs\`` });
+      problems.push({ kind: 'missing', where: file, message: `${file} is missing; run \`${regenerate(file)}\`` });
       continue;
     }
-    const diff = unifiedDiff(readFileSync(path, 'utf8'), content, `${file} (on disk)`, `${file} (generated from spec/)`);
+    const from = sourceOf(file);
+    const diff = unifiedDiff(
+      readFileSync(path, 'utf8'),
+      content,
+      `${file} (on disk)`,
+      `${file} (generated from ${from})`,
+    );
     if (diff !== '')
       problems.push({
         kind: 'drift',
         where: file,
-        message: `${file} differs from what spec/ generates (hand edit, or spec changed without \`npm run docs\`):\n${diff}`,
+        message:
+          `${file} differs from what ${from} generates ` +
+          `(hand edit, or ${from} changed without \`${regenerate(file)}\`):\n${diff}`,
       });
   }
   for (const file of listGeneratedDirs(root).filter((f) => !expected.has(f)))
-    problems.push({ kind: 'extra', where: file, message: `${file} is not generated from spec/; remove it or run \`npm run docs\`` });
+    problems.push({
+      kind: 'extra',
+      where: file,
+      message: `${file} is not generated from spec/; remove it or run \`${regenerate(file)}\``,
+    });
   return problems;
 }
 
@@ -73,7 +91,11 @@ export function jsonBlocks(markdown: string): JsonBlock[] {
     if (info.toLowerCase() === 'json' || upstreamStyle) {
       const marker = MARKER.exec(lines[i - 1]?.trim() ?? '');
       const text = (upstreamStyle ? body.slice(1) : body).join('\n');
-      blocks.push(marker ? { line: i + 1, text, exampleOf: { schema: marker[1] ?? '', version: marker[2] ?? '' } } : { line: i + 1, text });
+      blocks.push(
+        marker
+          ? { line: i + 1, text, exampleOf: { schema: marker[1] ?? '', version: marker[2] ?? '' } }
+          : { line: i + 1, text },
+      );
     }
     i = end;
   }
@@ -114,8 +136,11 @@ function checkBlock(file: string, block: JsonBlock, validators: Validators): Doc
   if (block.exampleOf) {
     const key = `${block.exampleOf.schema}@${block.exampleOf.version}`;
     const validate = validators.get(key);
-    if (!validate) return { kind: 'json-schema', where, message: `${where}: example-of marker names unknown schema ${key}` };
-    return validate(value) ? undefined : { kind: 'json-schema', where, message: `${where}: not a valid ${key}: ${ajvMessage(validate)}` };
+    if (!validate)
+      return { kind: 'json-schema', where, message: `${where}: example-of marker names unknown schema ${key}` };
+    return validate(value)
+      ? undefined
+      : { kind: 'json-schema', where, message: `${where}: not a valid ${key}: ${ajvMessage(validate)}` };
   }
   // Unmarked hand-written examples may show any version: they must fit the schema of at least one.
   const name = guessSchema(value);
@@ -123,7 +148,11 @@ function checkBlock(file: string, block: JsonBlock, validators: Validators): Doc
   const fits = SPEC_VERSIONS.some((v: SpecVersion) => validators.get(`${name}@${v}`)?.(value) === true);
   if (fits) return undefined;
   const base = validators.get(`${name}@17.06`);
-  return { kind: 'json-schema', where, message: `${where}: not a valid ${name} of any version (17.06: ${base ? ajvMessage(base) : '?'})` };
+  return {
+    kind: 'json-schema',
+    where,
+    message: `${where}: not a valid ${name} of any version (17.06: ${base ? ajvMessage(base) : '?'})`,
+  };
 }
 
 function markdownFiles(dir: string): string[] {
@@ -154,9 +183,10 @@ function main(): void {
   const problems = checkDocs(fromRoot());
   for (const p of problems) console.error(p.message);
   if (problems.length > 0) {
-    console.error(`docs:check: ${problems.length} problem(s); run \`npm run docs\` after changing spec/`);
+    console.error(`docs:check: ${problems.length} problem(s); run \`npm run docs\` after changing spec/ or the checks`);
     process.exitCode = 1;
-  } else console.log('docs:check: docs/ matches spec/ and every JSON example is valid');
+  } else
+    console.log('docs:check: docs/ matches spec/ and every JSON example is valid (spec artefacts and checks.md too)');
 }
 
 if (isEntryPoint(import.meta.url)) main();

@@ -49,7 +49,11 @@ function resolveResponse(doc: OpenApiDocument, response: unknown): Obj {
   return isObj(target) ? target : {};
 }
 
-const oneLine = (text: string): string => text.trim().replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+const oneLine = (text: string): string =>
+  text
+    .trim()
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|');
 
 const definitionLink = (name: string): string => `[${name}](../definitions/${name}.md#${name.toLowerCase()})`;
 
@@ -91,7 +95,8 @@ function responsesTable(doc: OpenApiDocument, responses: Obj): string[] {
   for (const [status, raw] of Object.entries(responses)) {
     const response = resolveResponse(doc, raw);
     let description = oneLine(str(response['description']));
-    if (response['x-onezone-no-content-type'] === true) description += ' <br>*`x-onezone-no-content-type`: sent without a `content-type` header*';
+    if (response['x-onezone-no-content-type'] === true)
+      description += ' <br>*`x-onezone-no-content-type`: sent without a `content-type` header*';
     lines.push(`|**${status}**|${description}|${schemaCell(doc, jsonMedia(response)?.['schema'])}|`);
   }
   return lines;
@@ -104,11 +109,15 @@ function parametersSection(doc: OpenApiDocument, operation: Obj): string[] {
   const lines = ['##### Parameters', '', '|Type|Name|Description|Schema|', '|---|---|---|---|'];
   for (const p of params) {
     const required = p['required'] === true ? '  <br>*required*' : '  <br>*optional*';
-    lines.push(`|**${str(p['in'])}**|**${str(p['name'])}**${required}|${oneLine(str(p['description']))}|${schemaCell(doc, p['schema'])}|`);
+    lines.push(
+      `|**${str(p['in'])}**|**${str(p['name'])}**${required}|${oneLine(str(p['description']))}|${schemaCell(doc, p['schema'])}|`,
+    );
   }
   if (body !== undefined) {
     const required = body['required'] === true ? '  <br>*required*' : '  <br>*optional*';
-    lines.push(`|**body**|**body**${required}|${oneLine(str(body['description']))}|${schemaCell(doc, jsonMedia(body)?.['schema'])}|`);
+    lines.push(
+      `|**body**|**body**${required}|${oneLine(str(body['description']))}|${schemaCell(doc, jsonMedia(body)?.['schema'])}|`,
+    );
   }
   return [...lines, '', ''];
 }
@@ -122,7 +131,9 @@ function securitySection(doc: OpenApiDocument, operation: Obj): string[] {
       const scheme = doc.components.securitySchemes?.[name];
       if (!isObj(scheme)) continue;
       const kind =
-        scheme['type'] === 'http' ? `http ${str(scheme['scheme'])}` : `${str(scheme['type'])} (${str(scheme['in'])} \`${str(scheme['name'])}\`)`;
+        scheme['type'] === 'http'
+          ? `http ${str(scheme['scheme'])}`
+          : `${str(scheme['type'])} (${str(scheme['in'])} \`${str(scheme['name'])}\`)`;
       lines.push(`|**${kind}**|**${name}**|${oneLine(str(scheme['description']))}|`);
     }
   }
@@ -161,9 +172,15 @@ function exampleRequestPath(path: string, operation: Obj): string {
 export function renderOperation(doc: OpenApiDocument, version: SpecVersion, op: OperationRef, source: string): string {
   const { operation } = op;
   const responses = isObj(operation['responses']) ? operation['responses'] : {};
-  const consumes = isObj(operation['requestBody']) ? Object.keys(isObj(operation['requestBody']['content']) ? operation['requestBody']['content'] : {}) : [];
+  const consumes = isObj(operation['requestBody'])
+    ? Object.keys(isObj(operation['requestBody']['content']) ? operation['requestBody']['content'] : {})
+    : [];
   const produces = [
-    ...new Set(Object.values(responses).flatMap((r) => Object.keys(isObj(resolveResponse(doc, r)['content']) ? (resolveResponse(doc, r)['content'] as Obj) : {}))),
+    ...new Set(
+      Object.values(responses).flatMap((r) =>
+        Object.keys(isObj(resolveResponse(doc, r)['content']) ? (resolveResponse(doc, r)['content'] as Obj) : {}),
+      ),
+    ),
   ];
   const lines = [
     GENERATED_HEADER(source),
@@ -201,7 +218,12 @@ export function renderOperation(doc: OpenApiDocument, version: SpecVersion, op: 
     '',
     ...exampleResponses(doc, version, responses),
   ];
-  return lines.join('\n').replace(/\n{3,}$/, '\n').trimEnd() + '\n';
+  return (
+    lines
+      .join('\n')
+      .replace(/\n{3,}$/, '\n')
+      .trimEnd() + '\n'
+  );
 }
 
 function propertyRows(doc: OpenApiDocument, schema: Obj): string[] {
@@ -221,8 +243,16 @@ function propertyRows(doc: OpenApiDocument, schema: Obj): string[] {
 export function renderDefinition(doc: OpenApiDocument, version: SpecVersion, name: string, source: string): string {
   const raw = doc.components.schemas?.[name];
   const schema = isObj(raw) ? raw : {};
-  const lines = [GENERATED_HEADER(source), '', `<a name="${name.toLowerCase()}"></a>`, `### ${name}`, oneLine(str(schema['description'])), ''];
-  if (isObj(schema['properties'])) lines.push('|Name|Description|Schema|', '|---|---|---|', ...propertyRows(doc, schema), '');
+  const lines = [
+    GENERATED_HEADER(source),
+    '',
+    `<a name="${name.toLowerCase()}"></a>`,
+    `### ${name}`,
+    oneLine(str(schema['description'])),
+    '',
+  ];
+  if (isObj(schema['properties']))
+    lines.push('|Name|Description|Schema|', '|---|---|---|', ...propertyRows(doc, schema), '');
   else lines.push(`Type: ${schemaCell(doc, schema)}`, '');
   if (schema['additionalProperties'] === false) lines.push('No other properties are allowed.', '');
   for (const [propName, prop] of Object.entries(isObj(schema['properties']) ? schema['properties'] : {})) {
@@ -299,7 +329,13 @@ export function renderVersionDifferences(
     header,
     rule,
     ...(base ? operationsOf(base) : []).map(
-      (op) => `|\`${str(op.operation['operationId'])}\`|${versions.map((v) => { const d = docs.get(v); return d ? statusesOf(d, op) : '—'; }).join('|')}|`,
+      (op) =>
+        `|\`${str(op.operation['operationId'])}\`|${versions
+          .map((v) => {
+            const d = docs.get(v);
+            return d ? statusesOf(d, op) : '—';
+          })
+          .join('|')}|`,
     ),
     '',
     '## Security schemes',
@@ -318,7 +354,17 @@ export function renderVersionDifferences(
     const doc = docs.get(v);
     const error = doc?.components.schemas?.['Error'];
     if (!doc || !isObj(error)) continue;
-    lines.push(`### ${v}`, '', oneLine(str(error['description'])), '', exampleOf('Error', v), '```json', JSON.stringify(error['example'], null, 2), '```', '');
+    lines.push(
+      `### ${v}`,
+      '',
+      oneLine(str(error['description'])),
+      '',
+      exampleOf('Error', v),
+      '```json',
+      JSON.stringify(error['example'], null, 2),
+      '```',
+      '',
+    );
   }
   lines.push('## What each patch changes', '');
   for (const [v, patch] of patches) {
