@@ -22,6 +22,7 @@ export type HarnessErrorCode =
   | 'E_UNAVAILABLE' // 503: the target says it cannot serve now (Onezone 21.02.6+'s circuit breaker); not a verdict
   // Requests the suite refuses to send. A value chosen by the target (a listed or created token) must never
   // steer a request: it could otherwise smuggle a header or reach another resource with the user's credentials.
+  | 'E_INTERRUPTED' // the run was interrupted (its AbortSignal): requests in flight were aborted, no new one sent
   | 'E_UNSENDABLE' // a header value with control characters (CR, LF, ...) that HTTP cannot carry; not sent
   | 'E_OUT_OF_SCOPE' // a request outside the operation's paths; not sent
   // Preflight: the run's inputs do not fit the target, so judging would report the operator's mistake as

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { HarnessError, type HarnessErrorCode } from './errors.js';
+import { HarnessError, isHarnessError, type HarnessErrorCode } from './errors.js';
 import { checkHeaders, checkInScope } from './guard.js';
 import { redactHeaders, type Redactor } from './redact.js';
 import type { Exchange, RecordedResponse } from './report/types.js';
@@ -16,6 +16,8 @@ export interface HttpOptions {
   readonly redactor: Redactor;
   /** Most bytes read of one response body (default DEFAULT_MAX_BODY_BYTES); beyond it, E_BODY_TOO_LARGE. */
   readonly maxBodyBytes?: number;
+  /** The run's interrupt: aborts requests in flight and refuses new ones, except those marked afterAbort. */
+  readonly signal?: AbortSignal;
   /** When set, only the operation's paths below this base URL are requested (see guard.ts); others E_OUT_OF_SCOPE. */
   readonly scope?: string;
 }
@@ -32,6 +34,8 @@ export interface HttpRequest {
   readonly url: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
+  /** Sent even after the run's signal aborted (the cleanup: leaving a created token behind is worse). */
+  readonly afterAbort?: boolean;
 }
 
 export interface HttpResponse {
@@ -83,13 +87,17 @@ export class HttpClient {
       // Refused before anything is sent: nothing a target chose may add a header line or reach another resource.
       checkHeaders({ ...req.headers });
       if (this.#opts.scope !== undefined) checkInScope(this.#opts.scope, req.method, req.url);
+      const interrupt = req.afterAbort ? undefined : this.#opts.signal;
+      if (interrupt?.aborted) throw interrupted(req, 'not sent');
       const res = await request(req.url, {
         method: req.method,
         headers: { ...req.headers },
         ...(req.body !== undefined && { body: Buffer.from(req.body) }),
         dispatcher: this.#agent,
         // The overall deadline: headersTimeout/bodyTimeout alone would let a trickling server run on.
-        signal: AbortSignal.timeout(this.#opts.timeoutMs),
+        signal: interrupt
+          ? AbortSignal.any([AbortSignal.timeout(this.#opts.timeoutMs), interrupt])
+          : AbortSignal.timeout(this.#opts.timeoutMs),
       });
       status = res.statusCode;
       const headers = flattenHeaders(res.headers);
@@ -113,7 +121,10 @@ export class HttpClient {
       };
     } catch (e) {
       if (e instanceof HttpFailure) throw e;
-      const err = toHarnessError(e, req, this.#opts.timeoutMs, status);
+      const err =
+        !req.afterAbort && this.#opts.signal?.aborted && !isHarnessError(e)
+          ? interrupted(req, 'aborted in flight')
+          : toHarnessError(e, req, this.#opts.timeoutMs, status);
       const exchange: Exchange = {
         request: recordedRequest,
         error: { code: err.code, message: this.#opts.redactor.redact(err.message) },
@@ -194,6 +205,9 @@ export class HttpFailure extends HarnessError {
     super(code, message, { cause });
   }
 }
+
+const interrupted = (req: HttpRequest, what: string): HarnessError =>
+  new HarnessError('E_INTERRUPTED', `${req.method} ${new URL(req.url).pathname}: ${what}, the run was interrupted`);
 
 function stripUserinfo(url: string): string {
   const u = new URL(url);

@@ -27,8 +27,15 @@ import type { CheckResult, CheckStatus, Exchange, ReportDocument } from './repor
 export interface RunOptions {
   /** Told about each check as it finishes (the console reporter). */
   readonly progress?: Progress;
-  /** Install SIGINT/SIGTERM handlers that remove created tokens before exiting (the CLI does). */
+  /** Install SIGINT/SIGTERM/SIGHUP handlers that interrupt the run and exit 130 after its cleanup (the CLI does). */
   readonly handleSignals?: boolean;
+  /**
+   * Interrupts the run: no new request is sent, requests in flight are aborted, and runConformance resolves
+   * after the cleanup (bounded by cleanupDeadlineMs) with E_INTERRUPTED in the report's errors.
+   */
+  readonly signal?: AbortSignal;
+  /** How long the removal of created tokens may take at the end; default max(3 × timeout + 1 s, 5 s). */
+  readonly cleanupDeadlineMs?: number;
   /** Receives the run's Redactor once built, e.g. to scrub console output with it. */
   readonly onRedactor?: (r: Redactor) => void;
 }
@@ -233,6 +240,8 @@ function resolveProfileId(config: RunConfig, detection: Detection | undefined): 
   return config.profile;
 }
 
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** Runs every check against `config.target` and returns the report (also on harness failures: exit 2). */
 export async function runConformance(config: RunConfig, options: RunOptions = {}): Promise<ReportDocument> {
   const startedAt = new Date();
@@ -243,7 +252,15 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
   if (config.token !== undefined) checkTokenArgument(config.token);
   const redactor = new Redactor();
   options.onRedactor?.(redactor);
+  // The run's interrupt: the caller's signal, or with handleSignals the process's signals.
+  const abort = new AbortController();
+  const stopRun = (): void => {
+    abort.abort();
+  };
+  if (options.signal?.aborted) stopRun();
+  options.signal?.addEventListener('abort', stopRun, { once: true });
   const http = new HttpClient({
+    signal: abort.signal,
     timeoutMs: config.timeoutMs,
     redactor,
     insecure: config.insecure,
@@ -253,14 +270,15 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
   });
   const errors: Array<{ code: string; message: string }> = [];
   let session: CheckSession | undefined;
-  const interrupt = (): void => {
-    // Remove what the run created, then leave with the conventional code of an interrupted process.
-    void (session?.cleanup() ?? Promise.resolve()).finally(() => process.exit(130));
+  const cleanupDeadlineMs = options.cleanupDeadlineMs ?? Math.max(3 * config.timeoutMs + 1000, 5000);
+  let signalled: NodeJS.Signals | undefined;
+  const interrupt = (sig: NodeJS.Signals): void => {
+    // A second signal must not cut the cleanup short: it is bounded, so waiting for it is safe.
+    if (signalled === undefined) stopRun();
+    else process.stderr.write(`${sig}: still removing what the run created (at most ${cleanupDeadlineMs} ms)\n`);
+    signalled ??= sig;
   };
-  if (options.handleSignals) {
-    process.once('SIGINT', interrupt);
-    process.once('SIGTERM', interrupt);
-  }
+  if (options.handleSignals) for (const sig of SIGNALS) process.on(sig, interrupt);
   let detection: Detection | undefined;
   let profileId: string = config.profile;
   let results: CheckResult[] = [];
@@ -311,13 +329,29 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     const err = isHarnessError(e) ? e : new HarnessError('E_INTERNAL', (e as Error).message, { cause: e });
     errors.push({ code: err.code, message: redactor.redact(err.message) });
   } finally {
-    // Always remove what the run created, also after a failure; problems are reported, not thrown.
-    if (session) errors.push(...(await session.cleanup()).map((p) => ({ ...p, message: redactor.redact(p.message) })));
-    if (options.handleSignals) {
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
+    if (abort.signal.aborted)
+      errors.push({
+        code: 'E_INTERRUPTED',
+        message: 'the run was interrupted; checks that had not finished did not judge',
+      });
+    // Always remove what the run created, also after a failure or an interrupt; problems are reported, not thrown.
+    if (session) {
+      // Interrupted: the operator wants out, so the DELETEs are not confirmed by listing again.
+      const problems = await session.cleanup({ deadlineMs: cleanupDeadlineMs, verify: !abort.signal.aborted });
+      errors.push(...problems.map((p) => ({ ...p, message: redactor.redact(p.message) })));
     }
+    options.signal?.removeEventListener('abort', stopRun);
+    if (options.handleSignals) for (const sig of SIGNALS) process.off(sig, interrupt);
     await http.close();
+    if (signalled !== undefined) {
+      // Leave with the conventional code of an interrupted process, saying what was left behind.
+      for (const e of errors.filter((x) => x.code === 'E_CLEANUP'))
+        process.stderr.write(`error ${e.code}: ${e.message}\n`);
+      process.stderr.write(
+        `interrupted (${signalled}); the tokens this run created were removed unless listed above\n`,
+      );
+      process.exit(130);
+    }
   }
   return buildReport({
     config,

@@ -1,8 +1,10 @@
 import type { Credentials } from '../../config.js';
-import { PreconditionError } from '../../errors.js';
-import { tokenPath } from '../../guard.js';
+import { isHarnessError, PreconditionError } from '../../errors.js';
+import { isTokenForm, tokenPath } from '../../guard.js';
 import type { HttpResponse } from '../../http.js';
+import { fingerprint } from '../../redact.js';
 import type { Exchange } from '../../report/types.js';
+import { tokensOf } from '../list.js';
 import type { Wire } from './wire.js';
 
 /** Whose token it is: the run's user or the other user. */
@@ -34,6 +36,8 @@ export interface LedgerView {
 export interface LedgerParts {
   readonly wire: Wire;
   readonly credentialsOf: (who: Owner) => Credentials | undefined;
+  /** The base URL, for the DELETE an operator must send by hand when the cleanup could not. */
+  readonly baseUrl: string;
 }
 
 export interface CleanupProblem {
@@ -41,15 +45,45 @@ export interface CleanupProblem {
   readonly message: string;
 }
 
+export interface CleanupOptions {
+  /** The whole cleanup ends by then; what is not removed by then is reported. Default 10 s. */
+  readonly deadlineMs?: number;
+  /** List again after the DELETEs to catch one the target ignored (default true; an interrupted run skips it). */
+  readonly verify?: boolean;
+}
+
 /**
- * Every token the run created, whose it is, and which are still on the target. Whoever must forget what it
- * knew of a user's list when the list changes (the memoised facts) listens with onChange.
+ * The tokens of a list answer, only when it is one beyond doubt (2xx, JSON, `tokens` an array): a set read
+ * from anything less could make the cleanup take a user's own token for one the run created.
+ */
+function listedIn(res: HttpResponse): ReadonlySet<string> | undefined {
+  const tokens = (res.json as { tokens?: unknown } | undefined)?.tokens;
+  return res.status >= 200 && res.status < 300 && Array.isArray(tokens) ? new Set(tokensOf(res)) : undefined;
+}
+
+/** Failures of a POST that leave open whether the target created the token (it may have, after we gave up). */
+const NEVER_SENT = new Set(['E_UNSENDABLE', 'E_OUT_OF_SCOPE', 'E_USAGE']);
+const DEFAULT_CLEANUP_DEADLINE_MS = 10_000;
+
+/**
+ * Every token the run created or may have created, whose it is, and which are still on the target. A creation
+ * is written down before the POST is sent (an intent): when the POST's outcome is doubtful (a timeout, an
+ * interrupt while it was in flight, an answer without a usable token), the cleanup lists the owner's tokens and
+ * takes as the run's those that were not there before. Whoever must forget what it knew of a user's list when
+ * the list changes (the memoised facts) listens with onChange.
  */
 export class TokenLedger {
   /** Every token the run created, with its owner. */
   readonly #owners = new Map<string, Owner>();
   /** Created and not (known to be) deleted: removed by cleanup(). */
   readonly #pending = new Map<string, Owner>();
+  /**
+   * Per owner, the tokens listed before the run's first POST for that owner (null: the list could not be read).
+   * A token of a doubtful POST is one listed later that is neither in here nor created by the run.
+   */
+  readonly #before = new Map<Owner, ReadonlySet<string> | null>();
+  /** Per owner, POSTs whose outcome is unknown: the target may have created a token we cannot name. */
+  readonly #doubtful = new Map<Owner, number>();
   readonly #createdListeners: Array<(token: string, who: Owner) => void> = [];
   readonly #changeListeners: Array<(who: Owner) => void> = [];
   #handedOn: string | undefined;
@@ -75,14 +109,30 @@ export class TokenLedger {
   async create(who: Owner, evidence: Exchange[], opts: { readonly handOn?: boolean } = {}): Promise<Created> {
     const creds = this.parts.credentialsOf(who);
     if (!creds) throw new PreconditionError('P_NO_BASIC', `no Basic credentials for the ${who} to create a token with`);
-    const res = await this.parts.wire.send(
-      'POST',
-      { kind: 'basic', user: creds },
-      { headers: { 'content-type': 'application/json' }, body: '{}', as: who },
-      evidence,
-    );
+    // What was there before: without it a token of unknown outcome could not be told from the user's own.
+    if (!this.#before.has(who)) {
+      const res = await this.parts.wire.send('GET', { kind: 'basic', user: creds }, { as: who }, []);
+      this.#before.set(who, listedIn(res) ?? null);
+    }
+    let res: HttpResponse;
+    try {
+      res = await this.parts.wire.send(
+        'POST',
+        { kind: 'basic', user: creds },
+        { headers: { 'content-type': 'application/json' }, body: '{}', as: who },
+        evidence,
+      );
+    } catch (e) {
+      // Timed out, interrupted in flight, cut or reset: the target may still have created it.
+      if (!(isHarnessError(e) && NEVER_SENT.has(e.code))) this.#doubt(who);
+      throw e;
+    }
     const token = (res.json as { token?: unknown } | undefined)?.token;
-    if (typeof token !== 'string') return { res, token: undefined };
+    if (typeof token !== 'string' || !isTokenForm(token)) {
+      // An answer that names no usable token: a 2xx or a 5xx may still have created one.
+      if (res.status < 300 || res.status >= 500) this.#doubt(who);
+      return { res, token: typeof token === 'string' ? token : undefined };
+    }
     for (const l of this.#createdListeners) l(token, who);
     this.#owners.set(token, who);
     this.#pending.set(token, who);
@@ -115,20 +165,73 @@ export class TokenLedger {
     this.#pending.set(token, this.#owners.get(token) ?? 'user');
   }
 
-  /** Deletes every token the run created and did not delete itself. Returns the problems, never throws. */
-  async cleanup(): Promise<CleanupProblem[]> {
+  /**
+   * Removes every token the run created and did not delete itself, also those of doubtful POSTs (found by
+   * listing), and confirms by listing that the DELETEs took effect. Bounded by `deadlineMs`; returns one problem
+   * per token it could not remove (with its fingerprint and the DELETE to send by hand), never throws.
+   */
+  async cleanup(opts: CleanupOptions = {}): Promise<CleanupProblem[]> {
     const problems: CleanupProblem[] = [];
+    const owners = new Set<Owner>([...this.#pending.values(), ...this.#doubtful.keys()]);
+    const work = Promise.all([...owners].map((who) => this.#cleanupOf(who, problems, opts.verify ?? true)));
+    let timer: NodeJS.Timeout | undefined;
+    const deadlineMs = opts.deadlineMs ?? DEFAULT_CLEANUP_DEADLINE_MS;
+    const late = new Promise<'late'>(
+      (r) =>
+        (timer = setTimeout(() => {
+          r('late');
+        }, deadlineMs)),
+    );
+    const outcome = await Promise.race([work, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      // Whatever is still pending was not removed in time: say so, token by token.
+      for (const [token, who] of this.#pending)
+        problems.push(this.#leftBehind(token, who, `the cleanup ran out of its ${deadlineMs} ms`));
+      for (const [who, n] of this.#doubtful)
+        problems.push(this.#unknown(who, n, `the cleanup ran out of its ${deadlineMs} ms before it could list them`));
+    }
+    return problems;
+  }
+
+  async #cleanupOf(who: Owner, problems: CleanupProblem[], verify: boolean): Promise<void> {
+    const creds = this.parts.credentialsOf(who);
+    if (!creds) return;
+    const doubtful = this.#doubtful.get(who) ?? 0;
+    if (doubtful > 0) {
+      const listed = await this.#list(who, creds);
+      const before = this.#before.get(who);
+      if (listed === undefined || !before) {
+        problems.push(this.#unknown(who, doubtful, `the list ${listed ? 'before the POST' : 'now'} could not be read`));
+      } else {
+        const fresh = [...listed].filter((t) => !before.has(t) && !this.#owners.has(t));
+        if (fresh.length <= doubtful) {
+          // As many new tokens as POSTs of unknown outcome, or fewer: all of them are the run's.
+          for (const t of fresh) {
+            this.#owners.set(t, who);
+            this.#pending.set(t, who);
+          }
+        } else {
+          problems.push({
+            code: 'E_CLEANUP',
+            message:
+              `${fresh.length} tokens of ${creds.name} appeared during the run, but only ${doubtful} POST(s) of the ` +
+              `run may have created them; none was deleted, as the run cannot tell its own from others (tokens ` +
+              `${fresh.map((t) => '#' + fingerprint(t)).join(', ')}): ${this.#byHand(creds)}`,
+          });
+        }
+      }
+      this.#doubtful.delete(who);
+    }
+    const mine = [...this.#pending].filter(([, w]) => w === who).map(([t]) => t);
+    const accepted: string[] = [];
     await Promise.all(
-      [...this.#pending].map(async ([token, who]) => {
-        const creds = this.parts.credentialsOf(who);
-        if (!creds) return;
+      mine.map(async (token) => {
         const path = tokenPath(token);
         if (path === undefined) {
           // The target chose a "token" that would steer the path (e.g. ../../user): never put it in a URL.
-          problems.push({
-            code: 'E_CLEANUP',
-            message: 'the target answered the POST with a token that is not of token form; it was not deleted',
-          });
+          problems.push(this.#leftBehind(token, who, 'it is not of token form, so it is not put in a path'));
+          this.#pending.delete(token);
           return;
         }
         try {
@@ -139,18 +242,62 @@ export class TokenLedger {
             [],
             true, // try even after the target stopped answering: leaving a token behind is worse
           );
-          if (res.status < 300) this.#pending.delete(token);
-          else
-            problems.push({ code: 'E_CLEANUP', message: `could not delete a token the run created: ${res.summary}` });
+          if (res.status < 300) accepted.push(token);
+          else problems.push(this.#leftBehind(token, who, `the DELETE was answered: ${res.summary}`));
         } catch (e) {
-          problems.push({
-            code: (e as { code?: string }).code ?? 'E_INTERNAL',
-            message: `cleanup: ${(e as Error).message}`,
-          });
+          problems.push(this.#leftBehind(token, who, `the DELETE failed: ${(e as Error).message}`));
         }
       }),
     );
-    return problems;
+    if (!verify) for (const token of accepted) this.#pending.delete(token);
+    if (accepted.length === 0 || !verify) return;
+    // A DELETE answered 2xx that changed nothing is a target lying about it: the token is still usable.
+    const after = await this.#list(who, creds);
+    for (const token of accepted) {
+      if (after?.has(token))
+        problems.push(this.#leftBehind(token, who, 'the DELETE was accepted but the token is still listed'));
+      else this.#pending.delete(token);
+    }
+    if (after === undefined) for (const token of accepted) this.#pending.delete(token); // accepted; the check could not be made
+  }
+
+  /** The owner's listed tokens (Basic) at cleanup time, or undefined when the list cannot be read. */
+  async #list(who: Owner, creds: Credentials): Promise<ReadonlySet<string> | undefined> {
+    try {
+      return listedIn(await this.parts.wire.send('GET', { kind: 'basic', user: creds }, { as: who }, [], true));
+    } catch {
+      return undefined;
+    }
+  }
+
+  #doubt(who: Owner): void {
+    this.#doubtful.set(who, (this.#doubtful.get(who) ?? 0) + 1);
+  }
+
+  #byHand(creds: Credentials): string {
+    const path = new URL(this.parts.baseUrl).pathname.replace(/\/+$/, '');
+    return `list them with GET ${path}/user/client_tokens as ${creds.name} and remove each with DELETE ${path}/user/client_tokens/<token>`;
+  }
+
+  #leftBehind(token: string, who: Owner, why: string): CleanupProblem {
+    const name = this.parts.credentialsOf(who)?.name ?? who;
+    const path = new URL(this.parts.baseUrl).pathname.replace(/\/+$/, '');
+    return {
+      code: 'E_CLEANUP',
+      message:
+        `a token the run created was not removed (${why}): remove it by hand with DELETE ` +
+        `${path}/user/client_tokens/<the token of ${name} with fingerprint ${fingerprint(token)}>`,
+    };
+  }
+
+  #unknown(who: Owner, n: number, why: string): CleanupProblem {
+    const creds = this.parts.credentialsOf(who);
+    return {
+      code: 'E_CLEANUP',
+      message:
+        `${n} POST(s) for ${creds?.name ?? who} ended without a usable answer, so the target may have created ` +
+        `a token the run cannot name, and ${why}: ${creds ? this.#byHand(creds) : 'check the tokens by hand'}`,
+    };
   }
 
   #changed(who: Owner): void {

@@ -9,7 +9,7 @@ import type { Schemas } from '../schemas.js';
 import type { Auth, CheckContext, ContextCapabilities, Requirement, Sender, TokenList } from '../types.js';
 import { ExchangeLog } from './exchange-log.js';
 import { factKey, FactStore, TokenFactsCache, type FactKey } from './facts.js';
-import { TokenLedger, type CleanupProblem, type Owner } from './ledger.js';
+import { TokenLedger, type CleanupOptions, type CleanupProblem, type Owner } from './ledger.js';
 import { SecretBook } from './secret-book.js';
 import { TokenSearch } from './token-search.js';
 import { Wire } from './wire.js';
@@ -59,7 +59,11 @@ export class CheckSession {
       search: new TokenSearch(),
       log: this.log,
     });
-    this.ledger = new TokenLedger({ wire: this.wire, credentialsOf: (who) => this.#credentialsOf(who) });
+    this.ledger = new TokenLedger({
+      wire: this.wire,
+      credentialsOf: (who) => this.#credentialsOf(who),
+      baseUrl: opts.baseUrl,
+    });
     this.ledger.onCreated((token, who) => {
       this.secrets.addToken(token);
       this.log.addKnownToken(who, token);
@@ -76,8 +80,8 @@ export class CheckSession {
   }
 
   /** Deletes every token the run created and did not delete itself. Returns the problems, never throws. */
-  cleanup(): Promise<CleanupProblem[]> {
-    return this.ledger.cleanup();
+  cleanup(opts?: CleanupOptions): Promise<CleanupProblem[]> {
+    return this.ledger.cleanup(opts);
   }
 
   /**

@@ -72,6 +72,8 @@ export class Wire {
       url: this.parts.baseUrl + (opts.path ?? LIST_PATH),
       headers: { ...authHeaders(auth), ...opts.headers },
       ...(opts.body !== undefined && { body: opts.body }),
+      // The cleanup goes out also after the run was interrupted.
+      ...(force && { afterAbort: true }),
     };
     let found: string[] = [];
     let passwordHits: number[] = [];

@@ -86,10 +86,16 @@ export async function httpServer(
   };
 }
 
-/** A transparent proxy to `target` whose answers `rewrite` may replace (return undefined to pass one through). */
+/**
+ * What a proxy does with the target's answer: pass it through (undefined), replace it, delay it, or hold it
+ * (never answer: the target acted, the client never learns it).
+ */
+export type Rewrite = { status: number; body: string } | { delayMs: number } | 'hold' | undefined;
+
+/** A transparent proxy to `target` whose answers `rewrite` may replace, delay or hold (see Rewrite). */
 export function proxyTo(
   target: string,
-  rewrite: (req: IncomingMessage, status: number, body: string) => { status: number; body: string } | undefined,
+  rewrite: (req: IncomingMessage, status: number, body: string) => Rewrite,
 ): Promise<HostileServer> {
   const t = new URL(target);
   return httpServer((req, res) => {
@@ -104,10 +110,16 @@ export function proxyTo(
           upRes.on('end', () => {
             const body = Buffer.concat(parts).toString();
             const changed = rewrite(req, upRes.statusCode ?? 502, body);
+            if (changed === 'hold') return;
             const headers = { ...upRes.headers };
             delete headers['content-length'];
             delete headers['transfer-encoding'];
-            res.writeHead(changed?.status ?? upRes.statusCode ?? 502, headers).end(changed?.body ?? body);
+            const send = (): void => {
+              if (changed && 'status' in changed) res.writeHead(changed.status, headers).end(changed.body);
+              else res.writeHead(upRes.statusCode ?? 502, headers).end(body);
+            };
+            if (changed && 'delayMs' in changed) setTimeout(send, changed.delayMs);
+            else send();
           });
         },
       );

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { startStandin, type RunningStandin } from '../standin/server.js';
+import { proxyTo, type HostileServer } from './support/hostile.js';
+
+/**
+ * The CLI removes what the run created on every signal an operator or a CI runner sends: SIGHUP (the terminal
+ * closed), SIGTERM, a second Ctrl-C while the cleanup runs, and a Ctrl-C that lands while the POST is in flight
+ * (the target created the token, the runner never heard of it).
+ */
+
+const fromSource = import.meta.url.endsWith('.ts');
+const CLI = fileURLToPath(new URL(fromSource ? '../cli.ts' : '../cli.js', import.meta.url));
+
+async function listOf(s: RunningStandin): Promise<string[]> {
+  const u = s.users[0];
+  if (!u) throw new Error('no user');
+  const res = await fetch(`${s.url}/user/client_tokens`, {
+    headers: { authorization: 'Basic ' + Buffer.from(`${u.name}:${u.password}`).toString('base64') },
+  });
+  return ((await res.json()) as { tokens: string[] }).tokens;
+}
+
+describe('runner interrupted by signals: cleanup', function () {
+  this.timeout(40000);
+  let s: RunningStandin;
+  let proxy: HostileServer | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    await s.close();
+  });
+
+  /** Runs the CLI through a proxy; `when` says at which request to send the signals (held, never answered). */
+  async function interrupted(signals: readonly NodeJS.Signals[], holdPost: boolean): Promise<number | null> {
+    s = await startStandin({});
+    const before = await listOf(s);
+    let created = false;
+    let onHeld: () => void = () => undefined;
+    const held = new Promise<void>((r) => (onHeld = r));
+    proxy = await proxyTo(s.url, (req) => {
+      if (req.method === 'POST' && holdPost) {
+        onHeld();
+        return 'hold'; // created on the target; its answer never arrives
+      }
+      if (req.method === 'POST') {
+        created = true;
+        return undefined;
+      }
+      if (created && req.method !== 'DELETE' && !/authorization/i.test(JSON.stringify(req.headers))) {
+        onHeld();
+        return 'hold'; // the run is stuck here when the signal comes
+      }
+      return undefined;
+    });
+    const url = proxy.url + new URL(s.url).pathname;
+    const [u, o] = s.users;
+    if (!u || !o) throw new Error('two users expected');
+    const nodeOptions = process.env.NODE_OPTIONS ?? '';
+    const loader = fromSource && !nodeOptions.includes('tsx') ? ['--import', 'tsx'] : [];
+    const child = spawn(
+      process.execPath,
+      [
+        ...loader,
+        CLI,
+        '--target',
+        url,
+        '--user',
+        `${u.name}:${u.password}`,
+        '--allow-writes',
+        '--timeout',
+        '10000',
+        '--report-dir',
+        '/tmp/oz-interrupt-unused',
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', CI: 'true', ...(nodeOptions && { NODE_OPTIONS: nodeOptions }) },
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<number | null>((r) => {
+      child.on('close', (code, signal) => {
+        r(code ?? (signal ? -1 : null));
+      });
+    });
+    await held;
+    for (const sig of signals) child.kill(sig);
+    const code = await exited;
+    expect(await listOf(s)).to.deep.equal(before);
+    return code;
+  }
+
+  it('SIGHUP: removes the created token and exits 130', async () => {
+    expect(await interrupted(['SIGHUP'], false)).to.equal(130);
+  });
+
+  it('a second Ctrl-C does not cut the cleanup short', async () => {
+    expect(await interrupted(['SIGINT', 'SIGINT'], false)).to.equal(130);
+  });
+
+  it('Ctrl-C while the POST is in flight: finds the token the target created and removes it', async () => {
+    expect(await interrupted(['SIGINT'], true)).to.equal(130);
+  });
+
+  it('SIGTERM while the POST is in flight', async () => {
+    expect(await interrupted(['SIGTERM'], true)).to.equal(130);
+  });
+});
