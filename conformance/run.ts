@@ -15,6 +15,7 @@ import { fromRoot } from './paths.js';
 import { preflightCredentials, preflightTarget } from './preflight.js';
 import { getProfile, type ProfileId } from './profiles.js';
 import { Redactor } from './redact.js';
+import { buildReport } from './report/build.js';
 import type { Progress } from './report/progress.js';
 import type { CheckResult, CheckStatus, Exchange, ReportDocument } from './report/types.js';
 
@@ -22,7 +23,7 @@ import type { CheckResult, CheckStatus, Exchange, ReportDocument } from './repor
  * Runs the registry against one target and returns the canonical result document. Mocha is the engine: one
  * mocha Test per check, in registry order, with a silent reporter; outcomes are classified here (a chai
  * AssertionError fails, a PreconditionError skips, anything else is a harness error) and turned into the
- * document by the pure buildReport().
+ * document by the pure buildReport() (report/build.ts).
  */
 export interface RunOptions {
   /** Told about each check as it finishes (the console reporter). */
@@ -49,21 +50,6 @@ export interface Outcome {
   readonly exchanges: Exchange[];
 }
 
-export interface ReportInput {
-  readonly config: RunConfig;
-  readonly targetUrl: string;
-  readonly profile: string;
-  readonly detection?: Detection;
-  readonly startedAt: Date;
-  readonly finishedAt: Date;
-  readonly results: readonly CheckResult[];
-  readonly errors: ReadonlyArray<{ code: string; message: string }>;
-  readonly toolVersion: string;
-}
-
-/** Run-level problems that do not make the verdict unjudgeable (the verdict stands; the report says it). */
-const NON_BLOCKING_ERRORS = new Set(['E_CLEANUP']);
-
 export function toCheckResult(check: CheckDefinition, o: Outcome): CheckResult {
   return {
     id: check.id,
@@ -76,50 +62,6 @@ export function toCheckResult(check: CheckDefinition, o: Outcome): CheckResult {
     ...(o.code !== undefined && { code: o.code }),
     durationMs: o.durationMs,
     exchanges: o.exchanges,
-  };
-}
-
-/** The pure half of the runner: outcomes in, canonical document out. */
-export function buildReport(input: ReportInput): ReportDocument {
-  const { results, config } = input;
-  const count = (pred: (r: CheckResult) => boolean): number => results.filter(pred).length;
-  const summary = {
-    total: results.length,
-    passed: count((r) => r.status === 'passed'),
-    failed: count((r) => r.status === 'failed' && r.level === 'MUST'),
-    warnings: count((r) => r.status === 'failed' && r.level !== 'MUST'),
-    skipped: count((r) => r.status === 'skipped'),
-    errored: count((r) => r.status === 'errored'),
-  };
-  const blockingErrors = input.errors.filter((e) => !NON_BLOCKING_ERRORS.has(e.code)).length;
-  // A MUST failure proves non-conformance even when other checks could not be judged.
-  const exitCode: 0 | 1 | 2 = summary.failed > 0 ? 1 : summary.errored > 0 || blockingErrors > 0 ? 2 : 0;
-  return {
-    schemaVersion: 1,
-    tool: { name: 'onezone-client-tokens-conformance', version: input.toolVersion },
-    target: {
-      url: input.targetUrl,
-      embedded: config.embedded,
-      profile: input.profile,
-      ...(input.detection && { detection: { profile: input.detection.profile, reason: input.detection.reason } }),
-      ...(input.targetUrl.startsWith('https:') && {
-        tls: { verify: !config.insecure, ...(config.caFile !== undefined && { ca: config.caFile }) },
-      }),
-    },
-    options: {
-      allowWrites: config.allowWrites,
-      otherUser: config.otherUser !== undefined,
-      tokenGiven: config.token !== undefined,
-      timeoutMs: config.timeoutMs,
-    },
-    startedAt: input.startedAt.toISOString(),
-    finishedAt: input.finishedAt.toISOString(),
-    durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
-    verdict: exitCode === 0 ? 'conformant' : exitCode === 1 ? 'non-conformant' : 'error',
-    exitCode,
-    summary,
-    checks: [...results],
-    errors: [...input.errors],
   };
 }
 

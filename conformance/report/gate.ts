@@ -1,3 +1,4 @@
+import { decide, outcomeOf, type ExitCode } from './grade.js';
 import type { CheckResult, CheckStatus, ReportDocument } from './types.js';
 
 /**
@@ -44,7 +45,7 @@ export interface GateResult {
   /** Human-readable differences and decisions, in print order. */
   lines: string[];
   /** 0 pass; 1 blocked (non-conformant, regression, expired or stale allowlist entry); 2 otherwise blocked because the report could not judge. */
-  exitCode: 0 | 1 | 2;
+  exitCode: ExitCode;
   /** Failing MUST checks not covered by the allowlist. */
   newFailures: string[];
   regressions: Regression[];
@@ -64,7 +65,7 @@ export function gate(report: ReportDocument, { baseline, allowlist = [], now }: 
 
   const newFailures: string[] = [];
   for (const c of report.checks) {
-    if (c.status !== 'failed' || c.level !== 'MUST') continue;
+    if (outcomeOf(c) !== 'fail') continue;
     const entry = activeFor(c.id);
     if (entry) {
       allowed.add(c.id);
@@ -98,7 +99,7 @@ export function gate(report: ReportDocument, { baseline, allowlist = [], now }: 
       const entry = activeFor(cur.id);
       if (entry) {
         allowed.add(cur.id);
-        if (cur.level !== 'MUST')
+        if (outcomeOf(cur) !== 'fail')
           lines.push(`allowed    ${cur.id} [${cur.level}] regression until ${entry.expires}: ${entry.reason}`);
         continue;
       }
@@ -110,12 +111,14 @@ export function gate(report: ReportDocument, { baseline, allowlist = [], now }: 
   }
 
   for (const c of report.checks) {
-    if (c.status === 'failed' && c.level !== 'MUST' && !regressions.some((r) => r.id === c.id) && !allowed.has(c.id)) {
+    if (outcomeOf(c) === 'warning' && !regressions.some((r) => r.id === c.id) && !allowed.has(c.id)) {
       lines.push(`warning    ${c.id} [${c.level}] ${oneLine(c.message)}`);
     }
   }
 
-  const erroredChecks = report.checks.filter((c) => c.status === 'errored' && !regressions.some((r) => r.id === c.id));
+  const erroredChecks = report.checks.filter(
+    (c) => outcomeOf(c) === 'error' && !regressions.some((r) => r.id === c.id),
+  );
   for (const c of erroredChecks)
     lines.push(`ERROR      ${[c.id, c.code, oneLine(c.message)].filter(Boolean).join(' ')}`);
   for (const e of report.errors) lines.push(`run error  ${e.code} ${oneLine(e.message)}`);
@@ -136,7 +139,7 @@ export function gate(report: ReportDocument, { baseline, allowlist = [], now }: 
   const couldNotJudge = report.verdict === 'error' || erroredChecks.length > 0;
   const blocked =
     newFailures.length > 0 || regressions.length > 0 || expiredAllowlist.length > 0 || staleAllowlist.length > 0;
-  const exitCode = blocked ? 1 : couldNotJudge ? 2 : 0;
+  const exitCode = decide(blocked, couldNotJudge);
   lines.push(verdictLine(report, exitCode));
   return {
     ok: exitCode === 0,
@@ -153,12 +156,16 @@ export function gate(report: ReportDocument, { baseline, allowlist = [], now }: 
 /** An entry is stale when its check exists and passes, or the check does not exist at all (typo or retired). */
 const isStale = (check: CheckResult | undefined): boolean => check === undefined || check.status === 'passed';
 
-function verdictLine(report: ReportDocument, exitCode: 0 | 1 | 2): string {
+const GATE_DECISION: Readonly<Record<ExitCode, string>> = {
+  0: 'gate: PASS',
+  1: 'gate: BLOCKED',
+  2: 'gate: BLOCKED (the report could not judge)',
+};
+
+function verdictLine(report: ReportDocument, exitCode: ExitCode): string {
   const s = report.summary;
   const counts = `${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.errored} errored, ${s.skipped} skipped`;
-  const decision =
-    exitCode === 0 ? 'gate: PASS' : exitCode === 1 ? 'gate: BLOCKED' : 'gate: BLOCKED (the report could not judge)';
-  return `${decision} · verdict ${report.verdict} · ${report.target.profile} · ${counts}`;
+  return `${GATE_DECISION[exitCode]} · verdict ${report.verdict} · ${report.target.profile} · ${counts}`;
 }
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();

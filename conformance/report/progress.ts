@@ -1,4 +1,4 @@
-import { outcomeOf, type Outcome } from './formatters/common.js';
+import { outcomeOf, type Outcome } from './grade.js';
 import type { CheckResult, ReportDocument } from './types.js';
 
 /** What the runner tells the person watching. On a TTY: a line per check; in CI: failures and summary only. */

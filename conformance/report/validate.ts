@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { fromRoot } from '../paths.js';
-import type { CheckResult, ReportDocument } from './types.js';
+import { exitCodeOf, summarize } from './grade.js';
+import type { ReportDocument } from './types.js';
 
 /**
  * `report.schema.json` is read from the source tree (not copied into dist/) so that the one file the
@@ -63,21 +64,21 @@ const describeError = (e: ErrorObject): string =>
  * counts and the gate tell different stories, so it is checked here rather than trusted.
  */
 function summaryMismatches(report: ReportDocument): string[] {
-  const count = (pred: (c: CheckResult) => boolean): number => report.checks.filter(pred).length;
-  const expected = {
-    total: report.checks.length,
-    passed: count((c) => c.status === 'passed'),
-    failed: count((c) => c.status === 'failed' && c.level === 'MUST'),
-    warnings: count((c) => c.status === 'failed' && c.level !== 'MUST'),
-    skipped: count((c) => c.status === 'skipped'),
-    errored: count((c) => c.status === 'errored'),
-  };
+  const expected = summarize(report.checks);
   return Object.entries(expected)
     .filter(([key, value]) => report.summary[key as keyof typeof expected] !== value)
     .map(
       ([key, value]) =>
         `/summary/${key} is ${report.summary[key as keyof typeof expected]} but the checks give ${value}`,
     );
+}
+
+/** The exit code is the verdict's other name: a document where they disagree has no one meaning. */
+function verdictMismatch(report: ReportDocument): string[] {
+  const expected = exitCodeOf(report.verdict);
+  return report.exitCode === expected
+    ? []
+    : [`/exitCode is ${report.exitCode} but verdict ${report.verdict} means ${expected}`];
 }
 
 function duplicateIds(report: ReportDocument): string[] {
@@ -92,6 +93,6 @@ export function validateReport(doc: unknown): ReportValidation {
   const validate = schemaValidator();
   if (!validate(doc)) return { ok: false, errors: (validate.errors ?? []).map(describeError) };
   const report = doc as ReportDocument;
-  const errors = [...summaryMismatches(report), ...duplicateIds(report)];
+  const errors = [...summaryMismatches(report), ...verdictMismatch(report), ...duplicateIds(report)];
   return errors.length ? { ok: false, errors } : { ok: true, report };
 }

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { fromRoot } from '../paths.js';
 import { gate, type AllowlistEntry } from '../report/gate.js';
 import { gateCli } from '../report/gate-cli.js';
+import { grade } from '../report/grade.js';
 import type { CheckResult, ReportDocument } from '../report/types.js';
 
 const fixture = (name: string): ReportDocument =>
@@ -32,18 +33,7 @@ function withStatus(
   const c = r.checks.find((x) => x.id === id);
   if (!c) throw new Error(`no check ${id}`);
   Object.assign(c, { status, message });
-  const n = (p: (x: CheckResult) => boolean): number => r.checks.filter(p).length;
-  r.summary = {
-    total: r.checks.length,
-    passed: n((x) => x.status === 'passed'),
-    failed: n((x) => x.status === 'failed' && x.level === 'MUST'),
-    warnings: n((x) => x.status === 'failed' && x.level !== 'MUST'),
-    skipped: n((x) => x.status === 'skipped'),
-    errored: n((x) => x.status === 'errored'),
-  };
-  r.verdict = r.summary.failed ? 'non-conformant' : r.summary.errored ? 'error' : 'conformant';
-  r.exitCode = r.summary.failed ? 1 : r.summary.errored ? 2 : 0;
-  return r;
+  return { ...r, ...grade(r.checks, r.errors) };
 }
 
 describe('release gate', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { RunConfig } from '../config.js';
+import { buildReport } from '../report/build.js';
 import type { CheckResult } from '../report/types.js';
-import { buildReport } from '../run.js';
 
 const config: RunConfig = {
   target: 'http://t/api/v3/onezone',

@@ -1,23 +1,5 @@
+import { outcomeOf, type Outcome } from '../grade.js';
 import type { CheckResult, Exchange, ReportDocument } from '../types.js';
-
-/**
- * How a check reads to a person: the level decides whether a failed check is a failure (MUST) or a
- * warning (SHOULD/MAY). Every formatter uses this one mapping, so the views never disagree.
- */
-export type Outcome = 'pass' | 'fail' | 'warning' | 'error' | 'skip';
-
-export function outcomeOf(check: Pick<CheckResult, 'status' | 'level'>): Outcome {
-  switch (check.status) {
-    case 'passed':
-      return 'pass';
-    case 'failed':
-      return check.level === 'MUST' ? 'fail' : 'warning';
-    case 'errored':
-      return 'error';
-    case 'skipped':
-      return 'skip';
-  }
-}
 
 export const OUTCOME_LABEL: Readonly<Record<Outcome, string>> = {
   pass: 'passed',

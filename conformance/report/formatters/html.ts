@@ -1,14 +1,6 @@
+import { outcomeOf, type Outcome } from '../grade.js';
 import type { CheckResult, ReportDocument } from '../types.js';
-import {
-  checksWithEvidence,
-  exchangeText,
-  formatMs,
-  OUTCOME_LABEL,
-  outcomeOf,
-  passRatio,
-  VERDICT_LABEL,
-  type Outcome,
-} from './common.js';
+import { checksWithEvidence, exchangeText, formatMs, OUTCOME_LABEL, passRatio, VERDICT_LABEL } from './common.js';
 import { escapeXml } from './xml.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { CheckResult, ReportDocument } from '../types.js';
-import { exchangeText, outcomeOf } from './common.js';
+import { outcomeOf } from '../grade.js';
+import { exchangeText } from './common.js';
 import { escapeXml, escapeXmlAttr } from './xml.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { CheckResult, ReportDocument } from '../types.js';
-import { checksWithEvidence, exchangeText, formatMs, OUTCOME_LABEL, outcomeOf, VERDICT_LABEL } from './common.js';
+import { outcomeOf } from '../grade.js';
+import { checksWithEvidence, exchangeText, formatMs, OUTCOME_LABEL, VERDICT_LABEL } from './common.js';
 
 /**
  * report.md, for pull-request comments and release notes: the verdict line, a summary table, then each
