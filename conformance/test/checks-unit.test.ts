@@ -6,7 +6,7 @@ import { compileSchemas } from '../checks/schemas.js';
 import { CheckSession } from '../checks/context/session.js';
 import { HttpClient } from '../http.js';
 import { getProfile, type ProfileId } from '../profiles.js';
-import { Redactor } from '../redact.js';
+import { findSecretSpellings, Redactor } from '../redact.js';
 import { executeCheck, type Outcome } from '../run.js';
 
 /**
@@ -55,6 +55,24 @@ const listAs =
     s.writeHead(200, { 'content-type': type }).end(body);
 const GOOD_LIST = JSON.stringify({ tokens: TOKENS });
 
+/** Servers whose 401 echoes the submitted password in another spelling; secrets-no-password must see each. */
+function echoes<K extends string>(
+  spellings: Record<K, (pw: string) => string>,
+): Record<`wrong password: 401 echoing the password ${K}`, Handler> {
+  return Object.fromEntries(
+    Object.entries<(pw: string) => string>(spellings).map(([name, spell]) => [
+      `wrong password: 401 echoing the password ${name}`,
+      breaking(wrongCreds, (q, s) => {
+        const pw =
+          Buffer.from((q.headers.authorization ?? '').slice(6), 'base64')
+            .toString()
+            .split(':')[1] ?? '';
+        s.writeHead(401).end(`{"error":"bad password ${spell(pw)}"}`);
+      }),
+    ]),
+  ) as Record<`wrong password: 401 echoing the password ${K}`, Handler>;
+}
+
 /** The servers of the table: the faithful one, and each breaking exactly one rule. */
 const SERVERS = {
   faithful,
@@ -72,6 +90,20 @@ const SERVERS = {
         .toString()
         .split(':')[1] ?? '';
     s.writeHead(401).end(JSON.stringify({ error: `bad password ${pw}` }));
+  }),
+  ...echoes({
+    'as \\uXXXX escapes': (pw) =>
+      Array.from(pw)
+        .map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+        .join(''),
+    'URL-encoded': (pw) => encodeURIComponent(pw).replace(/-/g, '%2D'),
+    'in base64': (pw) => Buffer.from(`x${pw}`).toString('base64'),
+    'in hex': (pw) => Buffer.from(pw).toString('hex'),
+    'as HTML entities': (pw) =>
+      Array.from(pw)
+        .map((c) => `&#${c.charCodeAt(0)};`)
+        .join(''),
+    'by its first half': (pw) => pw.slice(0, Math.ceil(pw.length / 2)),
   }),
   'list: 203': breaking(validBasic, (_q, s) =>
     s.writeHead(203, { 'content-type': 'application/json' }).end('{"tokens":[]}'),
@@ -135,6 +167,12 @@ const TABLE: ReadonlyArray<readonly [string, ServerName, Expected, ProfileId?]> 
   ['http-405-allow-header', 'PUT/PATCH/DELETE: 405 without Allow', fails],
   ['secrets-no-password', 'faithful', passes],
   ['secrets-no-password', 'wrong password: 401 echoing the password', fails],
+  ['secrets-no-password', 'wrong password: 401 echoing the password as \\uXXXX escapes', fails],
+  ['secrets-no-password', 'wrong password: 401 echoing the password URL-encoded', fails],
+  ['secrets-no-password', 'wrong password: 401 echoing the password in base64', fails],
+  ['secrets-no-password', 'wrong password: 401 echoing the password in hex', fails],
+  ['secrets-no-password', 'wrong password: 401 echoing the password as HTML entities', fails],
+  ['secrets-no-password', 'wrong password: 401 echoing the password by its first half', fails],
 ];
 
 describe('single checks against programmable servers', function () {
@@ -188,6 +226,13 @@ describe('single checks against programmable servers', function () {
     const o = await judge('secrets-no-password', SERVERS['wrong password: 401 echoing the password']);
     expect(o.status).to.equal('failed');
     expect(JSON.stringify(o)).not.to.include(ALICE.password);
+  });
+
+  it('redacts the echoed password in every spelling in the evidence of secrets-no-password', async () => {
+    for (const name of Object.keys(SERVERS).filter((n) => n.startsWith('wrong password: 401 echoing'))) {
+      const o = await judge('secrets-no-password', SERVERS[name as ServerName]);
+      expect(findSecretSpellings(JSON.stringify(o), ALICE.password), name).to.deep.equal([]);
+    }
   });
 
   it('shows every check of the table both passing and failing', () => {

@@ -1,5 +1,5 @@
 import type { Credentials } from '../../config.js';
-import type { Redactor } from '../../redact.js';
+import { findSecretSpellings, type Redactor } from '../../redact.js';
 import type { Auth } from '../types.js';
 
 /**
@@ -39,8 +39,11 @@ export class SecretBook {
       this.addToken(auth.token);
   }
 
-  /** Indexes (into `passwords`) of the passwords that occur in any of the texts. */
+  /**
+   * Indexes (into `passwords`) of the passwords that occur in any of the texts, in any spelling: JSON
+   * escapes, URL or HTML encoding, base64, hex, or a long half of it.
+   */
   passwordHits(texts: readonly string[]): number[] {
-    return this.#passwords.flatMap((p, i) => (texts.some((t) => t.includes(p)) ? [i] : []));
+    return this.#passwords.flatMap((p, i) => (texts.some((t) => findSecretSpellings(t, p).length > 0) ? [i] : []));
   }
 }
