@@ -57,6 +57,11 @@ export function findSecretSpellings(text: string, secret: string): SecretSpellin
   return spellerFor(secret).find(text);
 }
 
+/** `text` with every spelling of `secret` findSecretSpellings finds replaced by `mask`. */
+export function maskSecretSpellings(text: string, secret: string, mask: string): string {
+  return spellerFor(secret).replace(text, mask);
+}
+
 const SPELLERS = new Map<string, Speller>();
 const SPELLER_CACHE_LIMIT = 256;
 

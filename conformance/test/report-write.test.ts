@@ -6,7 +6,8 @@ import type { RunConfig } from '../config.js';
 import { HarnessError } from '../errors.js';
 import { fromRoot } from '../paths.js';
 import type { ReportDocument } from '../report/types.js';
-import { assertNoSecrets, writeReports } from '../report/write.js';
+import { findSecretSpellings } from '../redact.js';
+import { assertNoSecrets, scrubSecrets, writeReports } from '../report/write.js';
 import type { RunningStandin } from '../standin/server.js';
 
 const FILES = ['badge.svg', 'junit.xml', 'report.html', 'report.json', 'report.md'];
@@ -60,16 +61,46 @@ describe('writeReports', () => {
   });
 
   describe('secret scrubber (defence in depth behind redaction)', () => {
-    it('refuses to write when a password slipped into the document, naming no secret', async () => {
+    it('writes the reports with a password that slipped into the document masked; the verdict stands', async () => {
       const [password] = seedPasswords();
       const leaky = fixture('report-fail.json');
       leaky.checks[3]!.message = `server said: wrong password ${password!}`;
-      const e = await rejection(writeReports(dir, leaky, { secrets: ['unrelated', password!] }));
-      expect(e).to.be.instanceOf(HarnessError).with.property('code', 'E_REPORT');
-      expect((e as Error).message).to.equal(
-        'report.json would contain secret #2 of the secrets list; no report written',
-      );
-      expect(readdirSync(dir)).to.deep.equal([]);
+      const notes: string[] = [];
+      await writeReports(dir, leaky, { secrets: ['unrelated', password!], onScrubbed: (n) => notes.push(n) });
+      const files = readAll(dir);
+      expect(Object.keys(files).sort()).to.deep.equal(FILES);
+      for (const [name, text] of Object.entries(files)) {
+        expect(findSecretSpellings(text, password!), name).to.deep.equal([]);
+      }
+      const written = JSON.parse(files['report.json']!) as ReportDocument;
+      expect(written.checks[3]!.message).to.equal('server said: wrong password [REDACTED secret]');
+      expect(written).to.include({ verdict: leaky.verdict, exitCode: leaky.exitCode });
+      expect(notes).to.deep.equal([]);
+    });
+
+    it('never suppresses the reports: a listed "token" with a quote, an echo with an escaped quote', async () => {
+      const token = 'tok"en-with-a-quote-0123456789';
+      const password = 'pass"word-9';
+      const report = fixture('report-fail.json');
+      const x = report.checks[0]!.exchanges[0]!;
+      x.response!.body = JSON.stringify({ tokens: [token], echo: `wrong password ${password}` });
+      report.checks[1]!.message = `got ${JSON.stringify(JSON.stringify(password))}`;
+      report.errors.push({ code: 'E_CLEANUP', message: `could not delete ${token.replace('"', '&quot;')}` });
+      const notes: string[] = [];
+      await writeReports(dir, report, { secrets: [password, token], onScrubbed: (n) => notes.push(n) });
+      const files = readAll(dir);
+      expect(Object.keys(files).sort()).to.deep.equal(FILES);
+      for (const [name, text] of Object.entries(files)) {
+        for (const s of [password, token]) expect(findSecretSpellings(text, s), name).to.deep.equal([]);
+      }
+      expect(JSON.parse(files['report.json']!)).to.include({ verdict: 'non-conformant', exitCode: 1 });
+      expect(notes).to.deep.equal([]);
+    });
+
+    it('names what the last guard caught, masks it, and never prints the secret', () => {
+      const r = scrubSecrets('report.md', 'a p\\u0061ss"word-9 b', ['x', 'pass"word-9']);
+      expect(r.caught).to.deep.equal(['report.md contained secret #2 of the secrets list (json-escape, 1×); masked']);
+      expect(r.text).to.equal('a [REDACTED secret] b');
     });
 
     it('finds a secret in its escaped spellings too (HTML, JSON, URL)', () => {
