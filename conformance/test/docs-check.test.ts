@@ -211,4 +211,17 @@ describe('docs check helpers', () => {
     expect(diff).to.equal('--- old\n+++ new\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n');
     expect(unifiedDiff('same', 'same', 'a', 'b')).to.equal('');
   });
+
+  it('gives one hunk per distant change on a long page, with diff -u line numbers', () => {
+    const lines = Array.from({ length: 20000 }, (_, i) => `line ${i}`);
+    const changed = [...lines];
+    changed[100] = 'changed';
+    changed.splice(15000, 1);
+    const diff = unifiedDiff(lines.join('\n') + '\n', changed.join('\n') + '\n', 'old', 'new', 1);
+    expect(diff.split('\n').filter((l) => l.startsWith('@@'))).to.deep.equal([
+      '@@ -100,3 +100,3 @@',
+      '@@ -15000,3 +15000,2 @@',
+    ]);
+    expect(diff).to.include('\n-line 100\n+changed\n').and.include('\n line 14999\n-line 15000\n line 15001\n');
+  });
 });
