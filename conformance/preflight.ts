@@ -76,9 +76,12 @@ function speaksTls(targetUrl: string, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/** The most specific error id of an answer: 20.02+ nests the cause as `error.details.authError.id`. */
 const errorId = (res: HttpResponse): string | undefined => {
   const e = (res.json as { error?: unknown } | undefined)?.error;
-  const id = typeof e === 'object' && e !== null ? (e as { id?: unknown }).id : undefined;
+  if (typeof e !== 'object' || e === null) return undefined;
+  const inner = (e as { details?: { authError?: { id?: unknown } } }).details?.authError?.id;
+  const id = typeof inner === 'string' ? inner : (e as { id?: unknown }).id;
   return typeof id === 'string' ? id : undefined;
 };
 

@@ -242,3 +242,58 @@ describe('runs against hostile targets', function () {
     });
   });
 });
+
+describe('runs against the stand-in of a zone that cannot serve, or refuses the given credentials', function () {
+  this.timeout(30000);
+  let s: RunningStandin | undefined;
+  let proxy: HostileServer | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+    await s?.close();
+  });
+
+  it('21.02.6 with its circuit breaker open: exit 2, E_UNAVAILABLE naming the breaker', async () => {
+    s = await startStandin({ version: '21.02.7', breakerOpen: true });
+    const r = await runConformance(standinConfig(s, { profile: 'auto', allowWrites: true }));
+    expect(r.exitCode, notPassed(r)).to.equal(2);
+    expect(r.summary.failed).to.equal(0);
+    expect(r.errors.map((e) => e.code)).to.deep.equal(['E_UNAVAILABLE']);
+    expect(r.errors[0]?.message).to.include('circuit breaker');
+  });
+
+  it('the breaker opening mid-run: the checks after it are errored, none failed, exit 2', async () => {
+    // A fresh account: choosing a usable token among a lived-in list is the core's issue 12 work.
+    const standin = await startStandin({ version: '21.02.7', account: 'fresh' });
+    s = standin;
+    let seen = 0;
+    proxy = await proxyTo(standin.url, () => {
+      if (++seen === 12) standin.setSwitches({ breakerOpen: true });
+      return undefined;
+    });
+    const r = await runConformance(
+      standinConfig(standin, { target: proxy.url + new URL(standin.url).pathname, profile: 'onezone-20.02' }),
+    );
+    expect(r.summary.failed, notPassed(r)).to.equal(0);
+    expect(r.exitCode).to.equal(2);
+    expect(r.checks.filter((c) => c.status === 'errored').map((c) => c.code)).to.include('E_UNAVAILABLE');
+  });
+
+  it('Basic turned off on the zone: exit 2 with the hint to give --token', async () => {
+    s = await startStandin({ version: '21.02.7', basicAuthDisabled: true });
+    const r = await runConformance(standinConfig(s, { profile: 'onezone-20.02' }));
+    expect(r.exitCode).to.equal(2);
+    expect(r.errors.map((e) => e.code)).to.deep.equal(['E_CREDENTIALS']);
+    expect(r.errors[0]?.message).to.match(/basicAuthNotSupported.*--token/);
+  });
+
+  it('a blocked user: exit 2 naming userBlocked', async () => {
+    const standin = await startStandin({ version: '21.02.7' });
+    s = standin;
+    standin.setSwitches({ blockedUsers: [standin.users[0]?.name ?? ''] });
+    const r = await runConformance(standinConfig(standin, { profile: 'onezone-20.02' }));
+    expect(r.exitCode).to.equal(2);
+    expect(r.errors[0]?.code).to.equal('E_CREDENTIALS');
+    expect(r.errors[0]?.message).to.include('userBlocked');
+  });
+});
