@@ -139,11 +139,14 @@ export class HttpClient {
    * credentials, with 503 serviceUnavailable while its circuit breaker is open): nothing can be judged from it.
    */
   #unavailable(req: HttpRequest, headers: Record<string, string>, json: unknown, exchange: Exchange): HttpFailure {
-    const id = (json as { error?: { id?: unknown } } | undefined)?.error?.id;
-    const retry = headers['retry-after'];
+    // Quoted only when they look like what they claim to be: the target's text must not reach a terminal raw.
+    const rawId = (json as { error?: { id?: unknown } } | undefined)?.error?.id;
+    const id = typeof rawId === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(rawId) ? rawId : undefined;
+    const rawRetry = headers['retry-after'];
+    const retry = rawRetry !== undefined && /^[\w ,:+-]{1,64}$/.test(rawRetry) ? rawRetry : undefined;
     const message =
       `${req.method} ${new URL(req.url).pathname}: the target answered 503` +
-      (typeof id === 'string' ? ` ${id}` : '') +
+      (id !== undefined ? ` ${id}` : '') +
       (id === 'serviceUnavailable' ? ' (its circuit breaker is open, e.g. a full database disk)' : '') +
       ': it cannot serve now, so nothing can be judged; run again later' +
       (retry !== undefined ? ` (Retry-After: ${retry})` : '');

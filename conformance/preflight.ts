@@ -82,7 +82,8 @@ const errorId = (res: HttpResponse): string | undefined => {
   if (typeof e !== 'object' || e === null) return undefined;
   const inner = (e as { details?: { authError?: { id?: unknown } } }).details?.authError?.id;
   const id = typeof inner === 'string' ? inner : (e as { id?: unknown }).id;
-  return typeof id === 'string' ? id : undefined;
+  // Quoted in a hint only when it is an error id, not whatever text the target put there.
+  return typeof id === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(id) ? id : undefined;
 };
 
 /** What a rejection of Basic credentials most likely means, by the error id Onezone gives. */

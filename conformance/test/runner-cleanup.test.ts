@@ -86,6 +86,15 @@ describe('cleanup of created tokens', function () {
     expect([await listOf(s, 0), await listOf(s, 1)]).to.deep.equal(before);
   });
 
+  it('an endless answer to the POST: the run ends (E_BODY_TOO_LARGE) and the created token is removed', async () => {
+    const before = [await listOf(s, 0), await listOf(s, 1)];
+    const target = await through((req) => (req.method === 'POST' ? 'endless' : undefined));
+    const r = await runConformance(configFor(s, target, { maxBodyBytes: 1 << 20 }));
+    expect(r.checks.find((c) => c.id === 'lifecycle-create')?.code).to.equal('E_BODY_TOO_LARGE');
+    expect(codes(r)).not.to.include('E_CLEANUP');
+    expect([await listOf(s, 0), await listOf(s, 1)]).to.deep.equal(before);
+  });
+
   it('does not take a token the run did not create for one of its own', async () => {
     const timeoutMs = 600;
     let planted: string | undefined;

@@ -128,6 +128,14 @@ describe('runner against hostile HTTP', function () {
       expect(e.exchange.response?.status).to.equal(503);
     });
 
+    it("the target's text reaches the message only when it has the form it claims (no escape sequences)", async () => {
+      const body = { error: { id: '\u001b]8;;http://evil\u0007click' } };
+      const s = await serve(rawServer(fixed(503, body, { 'retry-after': '<script>' })));
+      const e = await failure(client().send({ method: 'GET', url: s.url + '/x' }));
+      expect(e.code).to.equal('E_UNAVAILABLE');
+      expect(e.message).not.to.match(/\u001b|evil|script/);
+    });
+
     it('a bare 503 is E_UNAVAILABLE too', async () => {
       const s = await serve(rawServer(fixed(503, 'busy')));
       expect((await failure(client().send({ method: 'GET', url: s.url + '/x' }))).code).to.equal('E_UNAVAILABLE');

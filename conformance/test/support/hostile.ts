@@ -90,7 +90,7 @@ export async function httpServer(
  * What a proxy does with the target's answer: pass it through (undefined), replace it, delay it, or hold it
  * (never answer: the target acted, the client never learns it).
  */
-export type Rewrite = { status: number; body: string } | { delayMs: number } | 'hold' | undefined;
+export type Rewrite = { status: number; body: string } | { delayMs: number } | 'hold' | 'endless' | undefined;
 
 /** A transparent proxy to `target` whose answers `rewrite` may replace, delay or hold (see Rewrite). */
 export function proxyTo(
@@ -111,6 +111,17 @@ export function proxyTo(
             const body = Buffer.concat(parts).toString();
             const changed = rewrite(req, upRes.statusCode ?? 502, body);
             if (changed === 'hold') return;
+            if (changed === 'endless') {
+              // The target acted; its answer never ends.
+              res.writeHead(200, { 'content-type': 'application/json' });
+              const chunk = Buffer.alloc(64 * 1024, 'A');
+              const pump = (): void => {
+                while (!res.destroyed && res.write(chunk));
+                if (!res.destroyed) res.once('drain', pump);
+              };
+              pump();
+              return;
+            }
             const headers = { ...upRes.headers };
             delete headers['content-length'];
             delete headers['transfer-encoding'];
