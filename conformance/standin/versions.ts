@@ -38,7 +38,11 @@ export interface VersionBehaviour {
   readonly lenientDeserialize: boolean;
   /** 2102 §1.7: DELETE of another user's token: 403 from 20.02 (global existence), 404 before (list membership). */
   readonly deleteForeign: 'forbidden' | 'not-found';
-  /** 2102 §1.5: the 415 carries the content-type that cowboy_rest's set_content_type put on the reply. */
+  /**
+   * 2102 §1.5: the 415 carries the content-type that cowboy_rest's set_content_type put on the reply before
+   * accept_resource. cowboy 1's cowboy_rest (17.06) has the same order, as the 17.06 DELETE 202 with
+   * content-type shows, so this holds in every release.
+   */
   readonly unsupportedTypeContentType: string | undefined;
   /** 2102 D1: `access-control-allow-origin: *` on every REST-handler reply (21.02.5+). */
   readonly acao: boolean;
@@ -235,7 +239,7 @@ const LEGACY = {
   restCaveats: false,
   lenientDeserialize: true,
   deleteForeign: 'not-found',
-  unsupportedTypeContentType: undefined,
+  unsupportedTypeContentType: 'application/json',
   acao: false,
   circuitBreaker: false,
   userBlocking: false,

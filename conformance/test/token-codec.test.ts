@@ -1,6 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
+import MacaroonsBuilder from 'macaroons.js/lib/MacaroonsBuilder.js';
+import MacaroonsVerifier from 'macaroons.js/lib/MacaroonsVerifier.js';
 import { fromRoot } from '../paths.js';
 import {
   addFirstPartyCaveat,
@@ -222,5 +224,106 @@ describe('token codec: minting, attenuation and verification', () => {
     expect(verifyToken(tampered, secret, () => true)).to.equal(false);
     const dropped = { ...m, caveats: [] };
     expect(verifyToken(dropped, secret, () => true)).to.equal(false);
+  });
+});
+
+/**
+ * ctool's compatibility fixtures (b0f0aa86 test/tokens_compatibility_tests.erl: "generated in version 20.02.20",
+ * unchanged in 21.02.7), copied into fixtures/onezone-2102/ctool-tokens.json with their published secrets.
+ */
+interface CtoolToken {
+  test: string;
+  secret: string;
+  location: string;
+  identifier: string;
+  caveatCount: number;
+  token: string;
+}
+
+const CTOOL = (
+  JSON.parse(
+    readFileSync(fromRoot('conformance', 'test', 'fixtures', 'onezone-2102', 'ctool-tokens.json'), 'utf8'),
+  ) as { tokens: CtoolToken[] }
+).tokens;
+
+/** The serialized caveats of ctool's ?ACCESS_TOKEN_CAVEATS (first eleven; the data.* ones follow). */
+const CTOOL_ACCESS_CAVEATS = [
+  'time < 8374891234',
+  'ip = 172.98.11.23/32',
+  'asn = 322',
+  'geo.country = PL|FR',
+  'geo.region = Asia|EU',
+  'authorization = none',
+  'service = ozw-onezone',
+  'consumer = usr-user-id|grp-group-id',
+  'interface = graphsync',
+  'api = all/all/*.*.*:*',
+  'data.readonly',
+];
+
+describe('token codec: ctool 20.02/21.02 compatibility fixtures', () => {
+  for (const f of CTOOL) {
+    it(`${f.test}: decodes, verifies with its secret, and re-serializes byte for byte`, () => {
+      expect(f.token.startsWith('MDAy'), 'an 18-character domain gives MDAy').to.equal(true);
+      const m = parseToken(f.token);
+      expect(m.location).to.equal(f.location);
+      expect(m.identifier).to.equal(f.identifier);
+      expect(m.caveats).to.have.length(f.caveatCount);
+      expect(verifyToken(m, f.secret, () => true)).to.equal(true);
+      expect(verifyToken(m, f.secret + 'x', () => true)).to.equal(false);
+      expect(serializeToken(m)).to.equal(f.token);
+    });
+  }
+
+  it('access_token_test carries the caveats in ctool order', () => {
+    const access = CTOOL.find((t) => t.test === 'access_token_test');
+    expect(
+      parseToken(access?.token ?? '')
+        .caveats.map((c) => c.cid)
+        .slice(0, 11),
+    ).to.deep.equal(CTOOL_ACCESS_CAVEATS);
+  });
+});
+
+/**
+ * macaroons.js 0.3.9 as an independent oracle: it reads and writes libmacaroons V1 (base64url) and
+ * computes the same HMAC chain. It is more lenient than the server, so it judges the codec's bytes and
+ * signatures, never which tokens the server would refuse.
+ */
+describe('token codec against macaroons.js (independent V1 implementation)', () => {
+  for (const f of CTOOL) {
+    it(`${f.test}: macaroons.js reads the same fields and re-serializes the same bytes`, () => {
+      const plain = unescape62(f.token);
+      const theirs = MacaroonsBuilder.deserialize(plain);
+      const ours = parseToken(f.token);
+      expect(theirs.location).to.equal(ours.location);
+      expect(theirs.identifier).to.equal(ours.identifier);
+      expect(theirs.caveatPackets.map((c) => c.getValueAsText())).to.deep.equal(ours.caveats.map((c) => c.cid));
+      expect(theirs.signature).to.equal(Buffer.from(ours.signature).toString('hex'));
+      expect(theirs.serialize().replace(/=+$/, '')).to.equal(plain);
+      const verifier = new MacaroonsVerifier(theirs).satisfyGeneral(() => true);
+      expect(verifier.isValid(f.secret)).to.equal(true);
+      expect(new MacaroonsVerifier(theirs).satisfyGeneral(() => true).isValid('wrong')).to.equal(false);
+    });
+  }
+
+  it('a token minted and attenuated here is the one macaroons.js builds from the same inputs', () => {
+    for (let i = 0; i < 20; i++) {
+      const secret = randomBytes(32).toString('hex');
+      const identifier = `2/nmd/usr-${randomBytes(16).toString('hex')}/act/${randomBytes(16).toString('hex')}ch${randomBytes(2).toString('hex')}`;
+      const caveats = [`time < ${1_700_000_000 + i}`, 'interface = rest', 'service = ozw-onezone'].slice(
+        0,
+        (i % 3) + 1,
+      );
+      const location = i % 2 === 0 ? 'onezone.example.org' : 'zone.example';
+      const [first, ...rest] = caveats;
+      let m = mintToken({ location, identifier, secret, caveats: first === undefined ? [] : [first] });
+      for (const c of rest) m = addFirstPartyCaveat(m, c);
+      let builder = new MacaroonsBuilder(location, secret, identifier);
+      for (const c of caveats) builder = builder.add_first_party_caveat(c);
+      const theirs = builder.getMacaroon();
+      expect(unescape62(serializeToken(m))).to.equal(theirs.serialize().replace(/=+$/, ''));
+      expect(escape62(theirs.serialize().replace(/=+$/, ''))).to.equal(serializeToken(m));
+    }
   });
 });
