@@ -4,6 +4,7 @@ import { DEFAULTS, resolveConfig, USAGE, type RunConfig } from './config.js';
 import { HarnessError, isHarnessError } from './errors.js';
 import { fromRoot, isEntryPoint } from './paths.js';
 import type { Redactor } from './redact.js';
+import { detectionLine, terminalLine, terminalSafe } from './report/console.js';
 import { createProgress } from './report/progress.js';
 import type { ReportDocument } from './report/types.js';
 import { writeReports } from './report/write.js';
@@ -64,8 +65,7 @@ export async function main(argv: readonly string[], io: Io): Promise<0 | 1 | 2> 
       handleSignals: true,
       onRedactor: (r) => (redactor = r),
     });
-    if (report.target.detection)
-      io.out.write(`detected: ${report.target.detection.profile} (${report.target.detection.reason})\n`);
+    if (report.target.detection) io.out.write(detectionLine(report.target.detection) + '\n');
     let exitCode = report.exitCode;
     try {
       await writeReports(reportDir, report, { secrets: redactor?.credentials() ?? [] });
@@ -74,7 +74,7 @@ export async function main(argv: readonly string[], io: Io): Promise<0 | 1 | 2> 
       exitCode = 2;
     }
     progress.finished(report);
-    for (const e of report.errors) io.out.write(`error ${e.code}: ${e.message}\n`);
+    for (const e of report.errors) io.out.write(`error ${e.code}: ${terminalLine(e.message)}\n`);
     io.out.write(
       `${report.summary.warnings} warnings, ${report.summary.errored} errored · verdict ${report.verdict} · ${reportDir}\n`,
     );
@@ -83,7 +83,7 @@ export async function main(argv: readonly string[], io: Io): Promise<0 | 1 | 2> 
   } catch (e) {
     const code = isHarnessError(e) ? e.code : 'E_INTERNAL';
     const message = (e as Error).message;
-    io.err.write(`error ${code}: ${redactor ? redactor.redact(message) : message}\n`);
+    io.err.write(`error ${code}: ${terminalSafe(redactor ? redactor.redact(message) : message)}\n`);
     io.out.write('0 passed, 0 failed, 0 skipped\n');
     return 2;
   } finally {

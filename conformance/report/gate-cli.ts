@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
 import { HarnessError, isHarnessError } from '../errors.js';
 import { fromRoot, isEntryPoint } from '../paths.js';
+import { terminalSafe } from './console.js';
 import { gate, type AllowlistEntry } from './gate.js';
 import type { ReportDocument } from './types.js';
 import { validateReport } from './validate.js';
@@ -48,15 +49,19 @@ export function gateCli(argv: readonly string[], io: GateIo): 0 | 1 | 2 {
           ? DEFAULT_ALLOWLIST
           : undefined;
     const allowlist = allowlistPath === undefined ? [] : loadAllowlist(allowlistPath);
-    io.out.write(`report:    ${at(args.report)}\n`);
-    if (args.baseline !== undefined) io.out.write(`baseline:  ${at(args.baseline)}\n`);
-    io.out.write(`allowlist: ${allowlistPath ?? '(none)'}${allowlistPath ? ` (${allowlist.length} entries)` : ''}\n`);
+    // Every line may quote a report or an allowlist: none may carry a sequence to the reader's terminal.
+    const print = (line: string): void => {
+      io.out.write(terminalSafe(line) + '\n');
+    };
+    print(`report:    ${at(args.report)}`);
+    if (args.baseline !== undefined) print(`baseline:  ${at(args.baseline)}`);
+    print(`allowlist: ${allowlistPath ?? '(none)'}${allowlistPath ? ` (${allowlist.length} entries)` : ''}`);
     const result = gate(report, { ...(baseline && { baseline }), allowlist, now: io.now });
-    for (const line of result.lines) io.out.write(line + '\n');
+    result.lines.forEach(print);
     return result.exitCode;
   } catch (e) {
     if (!isHarnessError(e)) throw e;
-    io.err.write(`error ${e.code}: ${e.message}\n${e.code === 'E_USAGE' ? GATE_USAGE + '\n' : ''}`);
+    io.err.write(`error ${e.code}: ${terminalSafe(e.message)}\n${e.code === 'E_USAGE' ? GATE_USAGE + '\n' : ''}`);
     return 2;
   }
 }

@@ -1,3 +1,4 @@
+import { terminalLine } from './console.js';
 import { decide, outcomeOf, type ExitCode } from './grade.js';
 import type { CheckResult, CheckStatus, ReportDocument } from './types.js';
 
@@ -168,4 +169,5 @@ function verdictLine(report: ReportDocument, exitCode: ExitCode): string {
   return `${GATE_DECISION[exitCode]} · verdict ${report.verdict} · ${report.target.profile} · ${counts}`;
 }
 
-const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
+/** Report text quotes the target: one line, and no control sequence that could reach the reader's terminal. */
+const oneLine = (s: string): string => terminalLine(s);

@@ -1,3 +1,4 @@
+import { terminalLine } from './console.js';
 import { outcomeOf, type Outcome } from './grade.js';
 import type { CheckResult, ReportDocument } from './types.js';
 
@@ -32,15 +33,15 @@ const COLOUR: Readonly<Record<Outcome, string>> = { pass: '32', fail: '31', warn
  * the closing `N passed, N failed, N skipped` line itself, so it is not repeated here.
  */
 export function createProgress({ stream, interactive, color }: ProgressOptions): Progress {
-  const useColour = color ?? (interactive && stream.isTTY === true && !process.env['NO_COLOR']);
+  const colour = color ?? (interactive && stream.isTTY === true && !process.env['NO_COLOR']);
   const paint = (outcome: Outcome, text: string): string =>
-    useColour ? `\u001b[${COLOUR[outcome]}m${text}\u001b[0m` : text;
+    colour ? `\u001b[${COLOUR[outcome]}m${text}\u001b[0m` : text;
   return {
     checkFinished(r) {
       const outcome = outcomeOf(r);
       if (!interactive && (outcome === 'pass' || outcome === 'skip')) return;
-      const head = `${paint(outcome, `${SYMBOL[outcome]} ${WORD[outcome].padEnd(5)}`)} ${r.level.padEnd(6)} ${r.id} (${Math.round(r.durationMs)} ms)`;
-      const detail = r.message && outcome !== 'pass' ? ` — ${oneLine(r.message)}` : '';
+      const head = `${paint(outcome, `${SYMBOL[outcome]} ${WORD[outcome].padEnd(5)}`)} ${r.level.padEnd(6)} ${terminalLine(r.id)} (${Math.round(r.durationMs)} ms)`;
+      const detail = r.message && outcome !== 'pass' ? ` — ${terminalLine(r.message, 200)}` : '';
       stream.write(head + detail + '\n');
     },
     finished(report) {
@@ -50,14 +51,9 @@ export function createProgress({ stream, interactive, color }: ProgressOptions):
         ['warning', 'warnings'],
       ];
       for (const [outcome, label] of groups) {
-        const ids = report.checks.filter((c) => outcomeOf(c) === outcome).map((c) => c.id);
+        const ids = report.checks.filter((c) => outcomeOf(c) === outcome).map((c) => terminalLine(c.id));
         if (ids.length) stream.write(`${paint(outcome, label)}: ${ids.join(', ')}\n`);
       }
     },
   };
 }
-
-const oneLine = (s: string): string => {
-  const flat = s.replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? flat.slice(0, 199) + '…' : flat;
-};

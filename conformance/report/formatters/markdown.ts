@@ -1,4 +1,5 @@
 import type { CheckResult, ReportDocument } from '../types.js';
+import { terminalSafe } from '../console.js';
 import { outcomeOf } from '../grade.js';
 import { checksWithEvidence, exchangeText, formatMs, OUTCOME_LABEL, VERDICT_LABEL } from './common.js';
 
@@ -62,7 +63,8 @@ export function formatMarkdown(report: ReportDocument): string {
     ),
   );
   out.push('', '</details>', '');
-  return out.join('\n');
+  // report.md is also read with `cat`: no escape sequence from the target may reach that terminal.
+  return terminalSafe(out.join('\n'));
 }
 
 function evidenceItem(check: CheckResult): string {
@@ -98,14 +100,23 @@ function code(s: string): string {
   return `${ticks}${pad}${s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ')}${pad}${ticks}`;
 }
 
-/** Plain text inside a paragraph or list item: no HTML, no line breaks, no stray emphasis. */
-const inline = (s: string): string =>
+/**
+ * Plain text inside a paragraph or list item: no HTML, no line breaks, no stray emphasis. What the target said
+ * cannot ping anyone or become a link: `@name` and bare URLs are broken with a zero-width space.
+ */
+const inline = (s: string): string => plain(s.replace(/[\r\n]+/g, ' '));
+
+const ZWSP = '\u200B';
+
+const plain = (s: string): string =>
   s
-    .replace(/[\r\n]+/g, ' ')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]|#])/g, '\\$1');
+    .replace(/([\\`*_[\]|#])/g, '\\$1')
+    .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${ZWSP}`)
+    .replace(/\b(https?|ftp|mailto|xmpp|irc|file):/gi, `$1:${ZWSP}`)
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`);
 
 /** Text inside a table cell. */
 const cell = inline;
