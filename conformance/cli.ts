@@ -4,20 +4,18 @@ import { DEFAULTS, resolveConfig, USAGE, type RunConfig } from './config.js';
 import { HarnessError, isHarnessError } from './errors.js';
 import { fromRoot, isEntryPoint } from './paths.js';
 import type { Redactor } from './redact.js';
-import { detectionLine, terminalLine, terminalSafe } from './report/console.js';
+import { closingLine, detectionLine, runEpilogue, terminalSafe } from './report/console.js';
 import { createProgress } from './report/progress.js';
-import type { ReportDocument } from './report/types.js';
 import { writeReports } from './report/write.js';
 import { runConformance } from './run.js';
 
 /**
  * `npm run conformance -- --target URL [options]`, and without --target the embedded main job: start the
  * stand-in, run everything against it with writes and its two users, write the reports, stop it.
- * The last line of output is always `N passed, N failed, N skipped` (failed = MUST failures).
+ * The last line of output is always `N passed, N failed, N skipped, N errored` (failed = MUST failures).
  */
 
-const summaryLine = (r: Pick<ReportDocument, 'summary'>): string =>
-  `${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.skipped} skipped`;
+const NOTHING_RUN = closingLine({ passed: 0, failed: 0, skipped: 0, errored: 0 });
 
 interface Io {
   readonly out: NodeJS.WritableStream & { isTTY?: boolean };
@@ -34,9 +32,7 @@ export async function main(argv: readonly string[], io: Io): Promise<0 | 1 | 2> 
   } catch (e) {
     if (!isHarnessError(e)) throw e;
     io.err.write(`error: ${e.message}\nRun with --help for the options.\n`);
-    io.out.write(
-      summaryLine({ summary: { total: 0, passed: 0, failed: 0, warnings: 0, skipped: 0, errored: 0 } }) + '\n',
-    );
+    io.out.write(NOTHING_RUN + '\n');
     return 2;
   }
   if (request.kind === 'help') {
@@ -68,23 +64,22 @@ export async function main(argv: readonly string[], io: Io): Promise<0 | 1 | 2> 
     if (report.target.detection) io.out.write(detectionLine(report.target.detection) + '\n');
     let exitCode = report.exitCode;
     try {
-      await writeReports(reportDir, report, { secrets: redactor?.credentials() ?? [] });
+      await writeReports(reportDir, report, {
+        secrets: redactor?.credentials() ?? [],
+        onScrubbed: (note) => io.err.write(`warning: ${note}\n`),
+      });
     } catch (e) {
       io.err.write(`error: reports could not be written: ${redactor?.redact((e as Error).message) ?? 'see code'}\n`);
       exitCode = 2;
     }
     progress.finished(report);
-    for (const e of report.errors) io.out.write(`error ${e.code}: ${terminalLine(e.message)}\n`);
-    io.out.write(
-      `${report.summary.warnings} warnings, ${report.summary.errored} errored · verdict ${report.verdict} · ${reportDir}\n`,
-    );
-    io.out.write(summaryLine(report) + '\n');
+    for (const line of runEpilogue(report, reportDir)) io.out.write(line + '\n');
     return exitCode;
   } catch (e) {
     const code = isHarnessError(e) ? e.code : 'E_INTERNAL';
     const message = (e as Error).message;
     io.err.write(`error ${code}: ${terminalSafe(redactor ? redactor.redact(message) : message)}\n`);
-    io.out.write('0 passed, 0 failed, 0 skipped\n');
+    io.out.write(NOTHING_RUN + '\n');
     return 2;
   } finally {
     await standin?.close();

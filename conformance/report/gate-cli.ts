@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
 import { HarnessError, isHarnessError } from '../errors.js';
 import { fromRoot, isEntryPoint } from '../paths.js';
-import { terminalSafe } from './console.js';
+import { plural, terminalSafe } from './console.js';
 import { gate, type AllowlistEntry } from './gate.js';
 import type { ReportDocument } from './types.js';
 import { validateReport } from './validate.js';
@@ -55,7 +55,9 @@ export function gateCli(argv: readonly string[], io: GateIo): 0 | 1 | 2 {
     };
     print(`report:    ${at(args.report)}`);
     if (args.baseline !== undefined) print(`baseline:  ${at(args.baseline)}`);
-    print(`allowlist: ${allowlistPath ?? '(none)'}${allowlistPath ? ` (${allowlist.length} entries)` : ''}`);
+    print(
+      `allowlist: ${allowlistPath ?? '(none)'}${allowlistPath ? ` (${plural(allowlist.length, 'entry', 'entries')})` : ''}`,
+    );
     const result = gate(report, { ...(baseline && { baseline }), allowlist, now: io.now });
     result.lines.forEach(print);
     return result.exitCode;

@@ -1,4 +1,4 @@
-import { terminalLine } from './console.js';
+import { plural, terminalLine } from './console.js';
 import { decide, outcomeOf, type ExitCode } from './grade.js';
 import type { CheckResult, CheckStatus, ReportDocument } from './types.js';
 
@@ -165,7 +165,7 @@ const GATE_DECISION: Readonly<Record<ExitCode, string>> = {
 
 function verdictLine(report: ReportDocument, exitCode: ExitCode): string {
   const s = report.summary;
-  const counts = `${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.errored} errored, ${s.skipped} skipped`;
+  const counts = `${s.passed} passed, ${s.failed} failed, ${plural(s.warnings, 'warning')}, ${s.errored} errored, ${s.skipped} skipped`;
   return `${GATE_DECISION[exitCode]} · verdict ${report.verdict} · ${report.target.profile} · ${counts}`;
 }
 

@@ -1,4 +1,4 @@
-import { terminalLine } from './console.js';
+import { terminalLine, useColour } from './console.js';
 import { outcomeOf, type Outcome } from './grade.js';
 import type { CheckResult, ReportDocument } from './types.js';
 
@@ -12,8 +12,10 @@ export interface ProgressOptions {
   stream: NodeJS.WritableStream & { isTTY?: boolean };
   /** True on a terminal outside CI (no CI=true and stream is a TTY). */
   interactive: boolean;
-  /** Defaults to: interactive, the stream is a TTY, and NO_COLOR is not set (https://no-color.org). */
+  /** Defaults to: interactive, the stream is a TTY, NO_COLOR is not set (https://no-color.org), TERM is not dumb. */
   color?: boolean;
+  /** Where NO_COLOR and TERM are read; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 const SYMBOL: Readonly<Record<Outcome, string>> = { pass: '✔', fail: '✖', warning: '⚠', error: '!', skip: '-' };
@@ -32,8 +34,8 @@ const COLOUR: Readonly<Record<Outcome, string>> = { pass: '32', fail: '31', warn
  * and errors (a quiet log is one people read). finished() lists what needs attention; the runner prints
  * the closing `N passed, N failed, N skipped` line itself, so it is not repeated here.
  */
-export function createProgress({ stream, interactive, color }: ProgressOptions): Progress {
-  const colour = color ?? (interactive && stream.isTTY === true && !process.env['NO_COLOR']);
+export function createProgress({ stream, interactive, color, env }: ProgressOptions): Progress {
+  const colour = color ?? (interactive && useColour(stream, env));
   const paint = (outcome: Outcome, text: string): string =>
     colour ? `\u001b[${COLOUR[outcome]}m${text}\u001b[0m` : text;
   return {
@@ -48,11 +50,12 @@ export function createProgress({ stream, interactive, color }: ProgressOptions):
       const groups: Array<[Outcome, string]> = [
         ['fail', 'failed (MUST)'],
         ['error', 'errored'],
-        ['warning', 'warnings'],
+        ['warning', 'warning'],
       ];
       for (const [outcome, label] of groups) {
         const ids = report.checks.filter((c) => outcomeOf(c) === outcome).map((c) => terminalLine(c.id));
-        if (ids.length) stream.write(`${paint(outcome, label)}: ${ids.join(', ')}\n`);
+        const word = outcome === 'warning' && ids.length !== 1 ? 'warnings' : label;
+        if (ids.length) stream.write(`${paint(outcome, word)}: ${ids.join(', ')}\n`);
       }
     },
   };

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { fromRoot } from '../paths.js';
-import { detectionLine, terminalSafe } from '../report/console.js';
+import { closingLine, detectionLine, plural, runEpilogue, terminalSafe, useColour } from '../report/console.js';
 import { formatMarkdown } from '../report/formatters/markdown.js';
 import { gate } from '../report/gate.js';
 import { gateCli } from '../report/gate-cli.js';
+import { grade } from '../report/grade.js';
 import { createProgress } from '../report/progress.js';
 import type { ReportDocument } from '../report/types.js';
 
@@ -42,7 +43,7 @@ function capture(): { stream: PassThrough & { isTTY: boolean }; text: () => stri
   return { stream, text: () => out };
 }
 
-describe('console output', () => {
+describe('console conventions', () => {
   describe('terminal injection', () => {
     it('terminalSafe makes every control sequence visible and keeps the text', () => {
       const out = terminalSafe(INJECTION);
@@ -61,9 +62,10 @@ describe('console output', () => {
       expect(text()).to.include('expected 401, got 200: \\u001b[2J');
     });
 
-    it('the detection line carries none', () => {
+    it('the detection line and the run epilogue carry none', () => {
       const r = hostile();
       expect(detectionLine(r.target.detection!)).not.to.match(CONTROL);
+      expect(runEpilogue(r, '/tmp/x').join('\n')).not.to.match(CONTROL);
     });
 
     it("the gate's lines and its printed output carry none", () => {
@@ -98,6 +100,57 @@ describe('console output', () => {
       expect(line).not.to.match(/https?:\/\//);
       expect(line).not.to.match(/www\./);
       expect(line).not.to.include('<https');
+    });
+  });
+
+  describe('colour, plurals, the closing line, inline code', () => {
+    it('colours only a TTY, and never under NO_COLOR or TERM=dumb', () => {
+      expect(useColour({ isTTY: true }, {})).to.equal(true);
+      expect(useColour({ isTTY: false }, {})).to.equal(false);
+      expect(useColour({ isTTY: true }, { NO_COLOR: '1' })).to.equal(false);
+      expect(useColour({ isTTY: true }, { TERM: 'dumb' })).to.equal(false);
+      expect(useColour({ isTTY: true }, { NO_COLOR: '' })).to.equal(true);
+      for (const env of [{ NO_COLOR: '1' }, { TERM: 'dumb' }]) {
+        const { stream, text } = capture();
+        const progress = createProgress({ stream, interactive: true, env });
+        for (const c of fixture('report-fail.json').checks) progress.checkFinished(c);
+        expect(text(), JSON.stringify(env)).not.to.include('\u001b[');
+      }
+    });
+
+    it('agrees in number: 1 warning, 2 warnings, 1 entry', () => {
+      expect([plural(1, 'warning'), plural(2, 'warning'), plural(0, 'warning')]).to.deep.equal([
+        '1 warning',
+        '2 warnings',
+        '0 warnings',
+      ]);
+      const r = fixture('report-fail.json');
+      const http406 = r.checks.find((c) => c.id === 'http-406-unacceptable')!;
+      Object.assign(http406, { status: 'passed', message: '' });
+      const one = { ...r, ...grade(r.checks, r.errors) };
+      expect(one.summary.warnings).to.equal(1);
+      expect(runEpilogue(one, 'd').join('\n')).to.include('1 warning, 0 errored');
+      expect(gate(one, { now: new Date() }).lines.at(-1)).to.include('1 warning, 0 errored');
+      const { stream, text } = capture();
+      createProgress({ stream, interactive: false }).finished(one);
+      expect(text()).to.include('warning: auth-none-401\n');
+    });
+
+    it('ends with `N passed, N failed, N skipped, N errored`, counting errored checks', () => {
+      expect(closingLine({ passed: 36, failed: 0, skipped: 1, errored: 0 })).to.equal(
+        '36 passed, 0 failed, 1 skipped, 0 errored',
+      );
+      const lines = runEpilogue(fixture('report-fail.json'), 'reports/latest');
+      expect(lines.at(-1)).to.equal('33 passed, 1 failed, 1 skipped, 0 errored');
+    });
+
+    it('renders inline code in report.md as code, not as escaped backticks', () => {
+      const r = fixture('report-fail.json');
+      r.checks.find((c) => c.id === 'auth-basic-wrong-password')!.message =
+        'expected the `WWW-Authenticate` header, got `a|b` and *stars*';
+      const md = formatMarkdown(r);
+      expect(md).to.include('expected the `WWW-Authenticate` header, got `a\\|b` and \\*stars\\*');
+      expect(md).not.to.include('\\`');
     });
   });
 });

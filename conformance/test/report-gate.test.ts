@@ -171,7 +171,7 @@ describe('release gate', () => {
       write('allow.json', { entries: [allow('auth-basic-wrong-password', '2026-01-01')] });
       const r = cli(['--report', 'fail.json', '--allowlist', 'allow.json']);
       expect(r.code).to.equal(1);
-      expect(r.out).to.include('allowlist: ' + join(dir, 'allow.json') + ' (1 entries)');
+      expect(r.out).to.include('allowlist: ' + join(dir, 'allow.json') + ' (1 entry)');
       expect(r.out).to.include('EXPIRED    allowlist entry auth-basic-wrong-password expired 2026-01-01');
     });
 

@@ -45,7 +45,7 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRe
   });
 }
 
-const SUMMARY = /^\d+ passed, \d+ failed, \d+ skipped$/;
+const SUMMARY = /^\d+ passed, \d+ failed, \d+ skipped, \d+ errored$/;
 
 describe('runner CLI (subprocess)', function () {
   this.timeout(30000);
@@ -69,7 +69,7 @@ describe('runner CLI (subprocess)', function () {
     const r = await runCli(['--target', 'http://127.0.0.1:1/api', '--timeout', 'soon']);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.match(/--timeout/);
-    expect(r.lastLine).to.equal('0 passed, 0 failed, 0 skipped');
+    expect(r.lastLine).to.equal('0 passed, 0 failed, 0 skipped, 0 errored');
   });
 
   it('prints the usage on --help and exits 0', async () => {
@@ -93,7 +93,7 @@ describe('runner CLI (subprocess)', function () {
     const r = await runCli(['--report-dir', dir]);
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^target: +http:\/\/127\.0\.0\.1:\d+\/api\/v3\/onezone \(embedded stand-in\)$/m);
-    expect(r.lastLine).to.match(/^\d+ passed, 0 failed, \d+ skipped$/);
+    expect(r.lastLine).to.match(/^\d+ passed, 0 failed, \d+ skipped, 0 errored$/);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportDocument;
     expect(report.target.embedded).to.equal(true);
     expect(report.options).to.include({ allowWrites: true, otherUser: true });
@@ -105,7 +105,7 @@ describe('runner CLI (subprocess)', function () {
       const r = await runCli(['--target', s.url, ...userArgs(s), '--report-dir', tmp()]);
       expect(r.code).to.equal(1);
       expect(r.stdout).to.include('shape-list-schema');
-      expect(r.lastLine).to.match(/^\d+ passed, [1-9]\d* failed, \d+ skipped$/);
+      expect(r.lastLine).to.match(/^\d+ passed, [1-9]\d* failed, \d+ skipped, \d+ errored$/);
     } finally {
       await s.close();
     }

@@ -101,10 +101,16 @@ function code(s: string): string {
 }
 
 /**
- * Plain text inside a paragraph or list item: no HTML, no line breaks, no stray emphasis. What the target said
- * cannot ping anyone or become a link: `@name` and bare URLs are broken with a zero-width space.
+ * Text inside a paragraph, list item or table cell, from a check or a target: no HTML, no line breaks, no
+ * stray emphasis. A `code span` stays code (messages name headers and values that way); what the target
+ * said cannot ping anyone or become a link: `@name` and bare URLs are broken with a zero-width space.
  */
-const inline = (s: string): string => plain(s.replace(/[\r\n]+/g, ' '));
+const inline = (s: string): string =>
+  s
+    .replace(/[\r\n]+/g, ' ')
+    .split(/(`[^`]+`)/)
+    .map((part, i) => (i % 2 === 1 ? part.replace(/\|/g, '\\|') : plain(part)))
+    .join('');
 
 const ZWSP = '\u200B';
 
