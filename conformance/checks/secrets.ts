@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { isOnedataToken } from './onedata-token.js';
 import { defineCheck } from './types.js';
 
 /**
@@ -29,8 +30,6 @@ export const noPassword = defineCheck({
   },
 });
 
-const ONEDATA = /^MDAx/;
-
 export const noForeignToken = defineCheck({
   id: 'secrets-no-foreign-token',
   level: 'MUST',
@@ -48,7 +47,7 @@ export const noForeignToken = defineCheck({
       const foreign = e.found.filter((t) => {
         if (who === 'user') return known.other.has(t);
         if (who === 'other') return known.user.has(t);
-        return known.user.has(t) || known.other.has(t) || ONEDATA.test(t);
+        return known.user.has(t) || known.other.has(t) || isOnedataToken(t);
       });
       if (foreign.length > 0) {
         ctx.attach(e);

@@ -7,6 +7,7 @@ import { CheckSession } from '../checks/context/session.js';
 import { HttpClient } from '../http.js';
 import { getProfile, type ProfileId } from '../profiles.js';
 import { findSecretSpellings, Redactor } from '../redact.js';
+import { mintToken, serializeToken } from '../token/index.js';
 import { executeCheck, type Outcome } from '../run.js';
 
 /**
@@ -22,6 +23,11 @@ const TOKENS = [
   'MDAxNWxvY2F00aW9uIG9uZXpvbmUKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   'MDAxNWxvY2F00aW9uIG9uZXpvbmUKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
 ];
+
+/** A token of an 18–33-character domain: it starts `MDAy`, not `MDAx` (real-server-2102.md §1.4). */
+const MDAY_TOKEN = serializeToken(
+  mintToken({ location: 'onezone.example.org', identifier: 'unit-leaked-identifier', secret: 's' }),
+);
 
 /** A minimal 17.06-like answer to the list, for the parts a check does not look at. */
 const faithful: Handler = (req, res) => {
@@ -78,6 +84,12 @@ const SERVERS = {
   faithful,
   'no credentials: 404 with a body': breaking(noCreds, (_q, s) => s.writeHead(404).end('nope')),
   'no credentials: 200 with the list': breaking(noCreds, listAs(GOOD_LIST)),
+  'no credentials: 404 naming an MDAy token': breaking(noCreds, (_q, s) =>
+    s.writeHead(404).end(`no user for token ${MDAY_TOKEN}`),
+  ),
+  'wrong password: 401 naming an MDAy token': breaking(wrongCreds, (_q, s) =>
+    s.writeHead(401).end(JSON.stringify({ error: `not valid, try ${MDAY_TOKEN}` })),
+  ),
   'no credentials: 401': breaking(noCreds, (_q, s) => s.writeHead(401).end('{"error":"unauthorized"}')),
   'wrong password: 403': breaking(wrongCreds, (_q, s) => s.writeHead(403).end('{"error":"x"}')),
   'wrong password: 401 text/plain': breaking(wrongCreds, (_q, s) =>
@@ -142,6 +154,7 @@ const TABLE: ReadonlyArray<readonly [string, ServerName, Expected, ProfileId?]> 
   ['auth-none-rejected', 'faithful', passes], // 17.06: 404 with an empty body
   ['auth-none-rejected', 'no credentials: 404 with a body', fails],
   ['auth-none-rejected', 'no credentials: 200 with the list', fails],
+  ['auth-none-rejected', 'no credentials: 404 naming an MDAy token', fails], // found by decoding, not by MDAx
   ['auth-none-rejected', 'faithful', fails, 'onezone-19.02'], // 404 is not accepted from 19.02
   ['auth-none-401', 'faithful', { status: 'failed', message: /404/ }], // a SHOULD: a warning
   ['auth-none-401', 'no credentials: 401', passes],
@@ -165,6 +178,8 @@ const TABLE: ReadonlyArray<readonly [string, ServerName, Expected, ProfileId?]> 
   ['http-405-not-allowed', 'PUT/PATCH/DELETE: 404', fails],
   ['http-405-allow-header', 'faithful', passes],
   ['http-405-allow-header', 'PUT/PATCH/DELETE: 405 without Allow', fails],
+  ['secrets-no-foreign-token', 'faithful', passes],
+  ['secrets-no-foreign-token', 'wrong password: 401 naming an MDAy token', fails],
   ['secrets-no-password', 'faithful', passes],
   ['secrets-no-password', 'wrong password: 401 echoing the password', fails],
   ['secrets-no-password', 'wrong password: 401 echoing the password as \\uXXXX escapes', fails],

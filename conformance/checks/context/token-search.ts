@@ -1,23 +1,23 @@
+import { onedataTokensIn } from '../onedata-token.js';
+
 /**
  * Finds token-like strings in response bodies, for redaction and for secrets-no-foreign-token, and keeps one
  * copy of each token string for the whole run however many responses carry it.
  */
 
-const TOKEN_LIKE = /"([A-Za-z0-9_\-+/=]{40,})"|(MDAx[A-Za-z0-9]{20,})/g;
-/** TOKEN_LIKE's two halves for a JSON string already parsed: the whole string, or Onedata tokens inside it. */
+/** A quoted run of 40+ token characters; Onedata tokens anywhere are found by decoding (onedata-token.ts). */
+const QUOTED_TOKEN_LIKE = /"([A-Za-z0-9_\-+/=]{40,})"/g;
+/** The same for a JSON string already parsed: the whole string. */
 const WHOLE_TOKEN_LIKE = /^[A-Za-z0-9_\-+/=]{40,}$/;
-const ONEDATA_INSIDE = /MDAx[A-Za-z0-9]{20,}/g;
 
 export class TokenSearch {
   readonly #interned = new Map<string, string>();
 
-  /** Token-like strings (quoted, 40+ token characters, or Onedata tokens) in a body that is not JSON. */
+  /** Token-like strings (quoted, 40+ token characters) and Onedata tokens anywhere, in a body that is not JSON. */
   inText(body: string): string[] {
     const out: string[] = [];
-    for (const m of body.matchAll(TOKEN_LIKE)) {
-      const t = m[1] ?? m[2];
-      if (t !== undefined) out.push(this.#intern(t));
-    }
+    for (const m of body.matchAll(QUOTED_TOKEN_LIKE)) if (m[1] !== undefined) out.push(this.#intern(m[1]));
+    for (const t of onedataTokensIn(body)) if (!out.includes(t)) out.push(this.#intern(t));
     return out;
   }
 
@@ -30,7 +30,7 @@ export class TokenSearch {
     const out: string[] = [];
     const visit = (s: string): void => {
       if (WHOLE_TOKEN_LIKE.test(s)) out.push(this.#intern(s));
-      else if (s.includes('MDAx')) for (const m of s.matchAll(ONEDATA_INSIDE)) out.push(this.#intern(m[0]));
+      else for (const t of onedataTokensIn(s)) out.push(this.#intern(t));
     };
     // A stack, not recursion: a hostile target may nest arrays deeper than the call stack goes.
     const pending: unknown[] = [json];
