@@ -228,7 +228,7 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     const unreachable = await preflightTarget(http, targetUrl, config.timeoutMs);
     if (unreachable) throw unreachable;
     if (config.profile === 'auto') detection = await detectProfile(http, targetUrl);
-    const profile = getProfile(resolveProfileId(config, detection));
+    const profile = getProfile(resolveProfileId(config, detection), detection?.release);
     profileId = profile.id;
     const schemas = compileSchemas(profile.specVersion);
     session = new CheckSession({

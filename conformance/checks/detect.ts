@@ -13,13 +13,16 @@ import type { ProfileId } from '../profiles.js';
 export interface Detection {
   readonly profile: ProfileId;
   readonly reason: string;
+  /** The full release /configuration reported (e.g. `21.02.3`), for the answers that changed within a line. */
+  readonly release?: string;
 }
 
 const VERSIONED: ReadonlyArray<[RegExp, ProfileId]> = [
   [/^17\.06\./, 'onezone-17.06'],
   [/^18\.02\./, 'onezone-18.02'],
   [/^19\.02\./, 'onezone-19.02'],
-  [/^(20\.02|21\.02)\./, 'onezone-20.02'],
+  [/^20\.02\./, 'onezone-20.02'],
+  [/^21\.02\./, 'onezone-21.02'],
 ];
 
 function errorOf(json: unknown): unknown {
@@ -39,7 +42,13 @@ export async function detectProfile(http: HttpClient, baseUrl: string): Promise<
   const version = (config.json as { version?: unknown } | undefined)?.version;
   if (config.status === 200 && typeof version === 'string') {
     const hit = VERSIONED.find(([re]) => re.test(version));
-    if (hit) return { profile: hit[1], reason: `GET /configuration reports version ${version}` };
+    const release = /^\d{2}\.\d{2}\.\d+/.exec(version)?.[0];
+    if (hit)
+      return {
+        profile: hit[1],
+        reason: `GET /configuration reports version ${version}`,
+        ...(release !== undefined && { release }),
+      };
   }
   // Prism answers unknown routes with its own problem+json types: a spec mock, not a Onezone. (Accepting a
   // garbage token is NOT taken as a sign of a mock: that would grade a broken server by the mock profile.)

@@ -140,7 +140,7 @@ describe('a token that cannot be created for a check that needs one', () => {
       if (!check) throw new Error('no check');
       const o = await executeCheck(check, session);
       expect(o).to.include({ status: 'skipped', code: 'P_NO_TOKEN' });
-      expect(o.message).to.match(/could not create a token/);
+      expect(o.message).to.match(/a token could not be created/);
       expect(o.exchanges.map((x) => x.request.method)).to.include('POST');
     } finally {
       await session.cleanup();

@@ -2,8 +2,9 @@ import type { Credentials } from '../../config.js';
 import { PreconditionError } from '../../errors.js';
 import type { HttpClient, HttpResponse } from '../../http.js';
 import type { Profile } from '../../profiles.js';
-import type { Redactor } from '../../redact.js';
+import { fingerprint, type Redactor } from '../../redact.js';
 import type { Exchange } from '../../report/types.js';
+import { restObstacle } from '../caveats.js';
 import { tokensOf } from '../list.js';
 import type { Schemas } from '../schemas.js';
 import type { Auth, CheckContext, ContextCapabilities, Requirement, Sender, TokenList } from '../types.js';
@@ -34,7 +35,16 @@ const LIST: Record<Owner, FactKey<TokenList>> = {
   user: factKey('list:user', 'user'),
   other: factKey('list:other', 'other'),
 };
-const TOKEN = factKey<string>('token-to-use');
+const TOKEN = factKey<TokenChoice>('token-to-use');
+
+/** The token the run authenticates with, and why that one: said in the notes of the checks that use it. */
+export interface TokenChoice {
+  readonly token: string;
+  readonly why: string;
+}
+
+/** Listed tokens that look usable but are rejected (revoked): how many to try before giving up on the list. */
+const MAX_CONFIRMATIONS = 5;
 
 /**
  * What the checks of one conformance run share, and nothing else: the wire to the target, the exchange log,
@@ -111,7 +121,11 @@ export class CheckSession {
         this.facts.get(LIST_RESPONSE[who], (ev) => this.#readListResponse(who, ev), evidence),
       userList: () => this.#list('user', evidence),
       otherList: () => this.#list('other', evidence),
-      token: () => this.facts.get(TOKEN, (ev) => this.#tokenToUse(ev), evidence),
+      token: async () => {
+        const choice = await this.facts.get(TOKEN, (ev) => this.#tokenToUse(ev), evidence);
+        if (!notes.includes(choice.why)) notes.push(choice.why);
+        return choice.token;
+      },
       ledger: {
         create: (who, opts) => this.ledger.create(who, evidence, opts),
         created: () => this.ledger.created(),
@@ -180,18 +194,61 @@ export class CheckSession {
     );
   }
 
-  async #tokenToUse(evidence: Exchange[]): Promise<string> {
-    if (this.opts.token) return this.opts.token;
+  /**
+   * The user's token to authenticate with. --token wins. Else a listed token whose caveats allow a REST request
+   * now (real-server-2102.md §1.6: from 20.02 the list holds expired, revoked and caveated tokens, oldest
+   * first), confirmed by authenticating with it; else, with --allow-writes, a token created for the run; else
+   * the checks that need one are skipped, saying why.
+   */
+  async #tokenToUse(evidence: Exchange[]): Promise<TokenChoice> {
+    if (this.opts.token)
+      return { token: this.opts.token, why: `authenticated with ${tokenName(this.opts.token)} (--token)` };
     const { tokens } = await this.#list('user', evidence);
-    const first = tokens[0];
-    if (first !== undefined) return first;
-    if (!this.opts.allowWrites) {
-      throw new PreconditionError('P_NO_TOKEN', 'the user has no tokens; give --token or --allow-writes');
+    const now = Math.floor(Date.now() / 1000);
+    const passedOver: string[] = [];
+    const candidates: Array<{ token: string; position: number }> = [];
+    for (const [i, token] of tokens.entries()) {
+      const facts = this.tokenFacts.of(token);
+      const obstacle = facts.ok ? restObstacle(facts.caveats, now) : undefined;
+      if (obstacle) passedOver.push(obstacle.text);
+      else candidates.push({ token, position: i + 1 });
     }
+    const rejected: string[] = [];
+    for (const c of candidates.slice(0, MAX_CONFIRMATIONS)) {
+      const res = await this.wire.send('GET', { kind: 'x-auth-token', token: c.token }, { as: 'user' }, evidence);
+      if (res.status === 200) {
+        const skipped = [...summarise(passedOver), ...(rejected.length ? [`${rejected.length} rejected`] : [])];
+        return {
+          token: c.token,
+          why:
+            `authenticated with ${tokenName(c.token)}, listed #${c.position} of ${tokens.length}` +
+            (skipped.length ? ` (passed over: ${skipped.join(', ')})` : ''),
+        };
+      }
+      rejected.push(String(res.status));
+    }
+    const why =
+      tokens.length === 0
+        ? 'the user has no tokens'
+        : `no listed token of the user authenticates a REST request now (${[...summarise(passedOver), ...(rejected.length ? [`${rejected.length} rejected by the server (${[...new Set(rejected)].join(', ')}), e.g. revoked`] : [])].join(', ')})`;
+    if (!this.opts.allowWrites) throw new PreconditionError('P_NO_TOKEN', `${why}; give --token or --allow-writes`);
     const { res, token } = await this.ledger.create('user', evidence);
     // Not this check's failure: the POST is judged by lifecycle-create; here it only means "cannot apply".
     if (token === undefined)
-      throw new PreconditionError('P_NO_TOKEN', `could not create a token to authenticate with: ${res.summary}`);
-    return token;
+      throw new PreconditionError('P_NO_TOKEN', `${why}, and a token could not be created: ${res.summary}`);
+    return { token, why: `authenticated with ${tokenName(token)}, created for the run: ${why}` };
   }
+}
+
+/** A token as the report may name it: the fingerprint its redaction mask shows, never a part of it. */
+const tokenName = (token: string): string => `token #${fingerprint(token)}`;
+
+/** `["expired at …", "expired at …", "interface = oneclient"]` → `["2 expired", "1 interface = oneclient"]`. */
+function summarise(reasons: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const r of reasons) {
+    const key = r.startsWith('expired at ') ? 'expired' : r;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${n} ${k}`);
 }

@@ -1,0 +1,220 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import { restObstacle } from '../checks/caveats.js';
+import { CheckSession } from '../checks/context/session.js';
+import { checkById } from '../checks/index.js';
+import { isOnedataToken, onedataTokensIn } from '../checks/onedata-token.js';
+import { compileSchemas } from '../checks/schemas.js';
+import { HttpClient } from '../http.js';
+import { getProfile, type ProfileId } from '../profiles.js';
+import { Redactor } from '../redact.js';
+import { executeCheck, runConformance, type Outcome } from '../run.js';
+import { startStandin } from '../standin/server.js';
+import { mintToken, serializeToken } from '../token/index.js';
+
+/**
+ * Issue 12 item 1: tokens recognised by decoding, not by the `MDAx` prefix; a listed token chosen by its caveats
+ * and confirmed; "every listed token authenticates" replaced by what is true of a lived-in account.
+ */
+
+const now = (): number => Math.floor(Date.now() / 1000);
+const mint = (domain: string, caveats: string[] = [], id = 'conformance-test-token-identifier'): string =>
+  serializeToken(mintToken({ location: domain, identifier: id, secret: 'unit-secret', caveats }));
+
+describe('Onedata tokens recognised by decoding', () => {
+  it('finds tokens of 2–17, 18–33 and 34+ character domains (MDAx, MDAy, MDAz), whole and inside text', () => {
+    const tokens = ['onezone', 'onezone.example.org', 'a-very-long-onezone-domain.example.org'].map((d) => mint(d));
+    expect(tokens.map((t) => t.slice(0, 4))).to.deep.equal(['MDAx', 'MDAy', 'MDAz']);
+    for (const t of tokens) {
+      expect(isOnedataToken(t), t.slice(0, 4)).to.equal(true);
+      expect(onedataTokensIn(`{"error":"token ${t} is invalid"}`)).to.deep.equal([t]);
+    }
+  });
+
+  it('does not take a base64-looking run that does not decode to a location packet for a token', () => {
+    expect(isOnedataToken('MDAyZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ')).to.equal(false);
+    expect(isOnedataToken('hello')).to.equal(false);
+    expect(onedataTokensIn('no token here, only MDAy and words')).to.deep.equal([]);
+  });
+});
+
+describe('caveats that keep a token from authenticating a REST request', () => {
+  it('takes future time, interface = rest and service = ozw-onezone as harmless, everything else as an obstacle', () => {
+    const t = now();
+    expect(restObstacle([`time < ${t + 60}`, 'interface = rest', 'service = ozw-onezone'], t)).to.equal(undefined);
+    expect(restObstacle([`time < ${t - 60}`], t)?.kind).to.equal('expired');
+    expect(restObstacle(['interface = oneclient'], t)).to.deep.equal({
+      kind: 'restricted',
+      text: 'interface = oneclient',
+    });
+    expect(restObstacle(['service = opw-12345'], t)?.kind).to.equal('restricted');
+    for (const cid of [
+      'consumer = usr-x',
+      'data.readonly',
+      'data.path = L3Nw',
+      'api = ozw/all/*.*.*:*',
+      'ip = 1.2.3.4',
+    ])
+      expect(restObstacle([cid], t)?.kind, cid).to.equal('restricted');
+    // Values that may be personal (paths, addresses) stay out of the report.
+    expect(restObstacle(['ip = 10.1.2.3'], t)?.text).to.equal('a ip caveat');
+  });
+});
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+const ALICE = { name: 'alice', password: 'alice-unit-password' };
+const BASIC = 'Basic ' + Buffer.from(`${ALICE.name}:${ALICE.password}`).toString('base64');
+
+async function judge(
+  id: string,
+  handler: Handler,
+  allowWrites = false,
+  profileId: ProfileId = 'onezone-20.02',
+): Promise<Outcome> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/onezone`;
+  const redactor = new Redactor();
+  const http = new HttpClient({ timeoutMs: 2000, redactor });
+  const profile = getProfile(profileId);
+  const session = new CheckSession({
+    baseUrl: base,
+    http,
+    redactor,
+    profile,
+    schemas: compileSchemas(profile.specVersion),
+    user: ALICE,
+    allowWrites,
+  });
+  try {
+    const check = checkById(id);
+    if (!check) throw new Error(`no check ${id}`);
+    return await executeCheck(check, session);
+  } finally {
+    await session.cleanup();
+    await http.close();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+/** A 20.02-like list of `tokens`; X-Auth-Token answers by `answer`. */
+const listing =
+  (tokens: string[], answer: (token: string) => number): Handler =>
+  (req, res) => {
+    const x = req.headers['x-auth-token'];
+    const list = JSON.stringify({ tokens });
+    if (typeof x === 'string') {
+      const status = answer(x);
+      if (status === 200) res.writeHead(200, { 'content-type': 'application/json' }).end(list);
+      else
+        res
+          .writeHead(status)
+          .end(
+            '{"error":{"id":"unauthorized","description":"Provided authentication is not valid (see details).","details":{"authError":{"id":"tokenCaveatUnverified"}}}}',
+          );
+    } else if (req.headers.authorization === BASIC)
+      res.writeHead(200, { 'content-type': 'application/json' }).end(list);
+    else
+      res
+        .writeHead(401)
+        .end(
+          '{"error":{"id":"unauthorized","description":"You must authenticate yourself to perform this operation."}}',
+        );
+  };
+
+describe('the token the runner authenticates with', () => {
+  const domain = 'onezone.example.org';
+  const expired = mint(domain, [`time < ${now() - 86400}`], 'expired-token-identifier-0001');
+  const oneclient = mint(domain, ['interface = oneclient'], 'oneclient-token-identifier-01');
+  const revoked = mint(domain, [], 'revoked-token-identifier-00001');
+  const good = mint(domain, [`time < ${now() + 86400}`], 'good-token-identifier-0000001');
+
+  it('is a listed token whose caveats allow REST, confirmed by a 200, not the first listed', async () => {
+    const o = await judge(
+      'auth-token-x-auth-token',
+      listing([expired, oneclient, revoked, good], (t) => (t === good ? 200 : 401)),
+    );
+    expect(o.status, o.message).to.equal('passed');
+    expect(o.message).to.match(/listed #4 of 4 \(passed over: 1 expired, 1 interface = oneclient, 1 rejected\)/);
+  });
+
+  it('is skipped with P_NO_TOKEN and the reason when no listed token can authenticate and writes are off', async () => {
+    const o = await judge(
+      'auth-token-x-auth-token',
+      listing([expired, oneclient], () => 401),
+    );
+    expect(o).to.include({ status: 'skipped', code: 'P_NO_TOKEN' });
+    expect(o.message).to.match(/1 expired, 1 interface = oneclient.*--token or --allow-writes/);
+  });
+});
+
+describe('auth-token-same-user on a lived-in list', () => {
+  const domain = 'onezone.example.org';
+  const expired = mint(domain, [`time < ${now() - 86400}`], 'expired-token-identifier-0001');
+  const revoked = mint(domain, [], 'revoked-token-identifier-00001');
+  const good = mint(domain, [], 'good-token-identifier-0000001');
+
+  it('passes when expired and revoked tokens are rejected with 401 and one authenticates; the revoked one is a note', async () => {
+    const o = await judge(
+      'auth-token-same-user',
+      listing([expired, revoked, good], (t) => (t === good ? 200 : 401)),
+    );
+    expect(o.status, o.message).to.equal('passed');
+    expect(o.message).to.match(/1 of the user's tokens rejected with 401 without a visible cause/);
+  });
+
+  it('fails when a listed token whose time caveat has passed still authenticates', async () => {
+    const o = await judge(
+      'auth-token-same-user',
+      listing([expired, good], () => 200),
+    );
+    expect(o.status).to.equal('failed');
+    expect(o.message).to.match(/authenticates although it expired/);
+  });
+
+  it('fails when a listed token is rejected with another status than 401', async () => {
+    const o = await judge(
+      'auth-token-same-user',
+      listing([revoked, good], (t) => (t === good ? 200 : 500)),
+    );
+    expect(o.status).to.equal('failed');
+    expect(o.message).to.match(/rejected with 500, not 401/);
+  });
+
+  it('fails when no listed token that could authenticate does', async () => {
+    const o = await judge(
+      'auth-token-same-user',
+      listing([expired, revoked, good], () => 401),
+    );
+    expect(o.status).to.equal('failed');
+    expect(o.message).to.match(/none of the 2 tried tokens of the user/);
+  });
+});
+
+describe('the runner against a lived-in stand-in with a broken time caveat', function () {
+  this.timeout(20000);
+
+  it('fails auth-token-same-user: an expired listed token authenticates', async () => {
+    const s = await startStandin({ version: '20.02', account: 'lived-in', faults: ['time-caveat-not-verified'] });
+    try {
+      const [user] = s.users;
+      if (!user) throw new Error('no user');
+      const r = await runConformance({
+        target: s.url,
+        user,
+        insecure: false,
+        allowWrites: false,
+        profile: 'onezone-20.02',
+        timeoutMs: 2000,
+        reportDir: 'unused',
+        embedded: false,
+      });
+      const same = r.checks.find((c) => c.id === 'auth-token-same-user');
+      expect(same?.status, same?.message).to.equal('failed');
+      expect(r.exitCode).to.equal(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
