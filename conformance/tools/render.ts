@@ -49,7 +49,8 @@ function resolveResponse(doc: OpenApiDocument, response: unknown): Obj {
   return isObj(target) ? target : {};
 }
 
-const oneLine = (text: string): string =>
+/** Prose as the text of one Markdown table cell: one line, `|` escaped. */
+const tableText = (text: string): string =>
   text
     .trim()
     .replace(/\s*\n\s*/g, ' ')
@@ -94,7 +95,7 @@ function responsesTable(doc: OpenApiDocument, responses: Obj): string[] {
   const lines = ['|HTTP Code|Description|Schema|', '|---|---|---|'];
   for (const [status, raw] of Object.entries(responses)) {
     const response = resolveResponse(doc, raw);
-    let description = oneLine(str(response['description']));
+    let description = tableText(str(response['description']));
     if (response['x-onezone-no-content-type'] === true)
       description += ' <br>*`x-onezone-no-content-type`: sent without a `content-type` header*';
     lines.push(`|**${status}**|${description}|${schemaCell(doc, jsonMedia(response)?.['schema'])}|`);
@@ -110,13 +111,13 @@ function parametersSection(doc: OpenApiDocument, operation: Obj): string[] {
   for (const p of params) {
     const required = p['required'] === true ? '  <br>*required*' : '  <br>*optional*';
     lines.push(
-      `|**${str(p['in'])}**|**${str(p['name'])}**${required}|${oneLine(str(p['description']))}|${schemaCell(doc, p['schema'])}|`,
+      `|**${str(p['in'])}**|**${str(p['name'])}**${required}|${tableText(str(p['description']))}|${schemaCell(doc, p['schema'])}|`,
     );
   }
   if (body !== undefined) {
     const required = body['required'] === true ? '  <br>*required*' : '  <br>*optional*';
     lines.push(
-      `|**body**|**body**${required}|${oneLine(str(body['description']))}|${schemaCell(doc, jsonMedia(body)?.['schema'])}|`,
+      `|**body**|**body**${required}|${tableText(str(body['description']))}|${schemaCell(doc, jsonMedia(body)?.['schema'])}|`,
     );
   }
   return [...lines, '', ''];
@@ -134,7 +135,7 @@ function securitySection(doc: OpenApiDocument, operation: Obj): string[] {
         scheme['type'] === 'http'
           ? `http ${str(scheme['scheme'])}`
           : `${str(scheme['type'])} (${str(scheme['in'])} \`${str(scheme['name'])}\`)`;
-      lines.push(`|**${kind}**|**${name}**|${oneLine(str(scheme['description']))}|`);
+      lines.push(`|**${kind}**|**${name}**|${tableText(str(scheme['description']))}|`);
     }
   }
   return [...lines, '', ''];
@@ -235,7 +236,7 @@ function propertyRows(doc: OpenApiDocument, schema: Obj): string[] {
     const target = refTarget === undefined ? prop : doc.components.schemas?.[refTarget];
     const p = isObj(target) ? target : {};
     const flag = required.includes(name) ? '*required*' : '*optional*';
-    return `|**${name}**  <br>${flag}|${oneLine(str(p['description']))}|${schemaCell(doc, prop)}|`;
+    return `|**${name}**  <br>${flag}|${tableText(str(p['description']))}|${schemaCell(doc, prop)}|`;
   });
 }
 
@@ -248,7 +249,7 @@ export function renderDefinition(doc: OpenApiDocument, version: SpecVersion, nam
     '',
     `<a name="${name.toLowerCase()}"></a>`,
     `### ${name}`,
-    oneLine(str(schema['description'])),
+    tableText(str(schema['description'])),
     '',
   ];
   if (isObj(schema['properties']))
@@ -263,8 +264,8 @@ export function renderDefinition(doc: OpenApiDocument, version: SpecVersion, nam
   return lines.join('\n');
 }
 
-/** The JSON Schema-free view of a value in a Markdown table cell. */
-const cell = (v: unknown): string => (v === undefined ? '—' : `\`${JSON.stringify(v)}\``);
+/** A JSON value as inline code in a Markdown table cell; `—` when absent. */
+const jsonCell = (v: unknown): string => (v === undefined ? '—' : `\`${JSON.stringify(v)}\``);
 
 /** The security scheme names an operation accepts (any one of them), per its own or the top-level list. */
 function securityNames(doc: OpenApiDocument | undefined, op: OperationRef): string {
@@ -322,7 +323,7 @@ export function renderVersionDifferences(
     '',
     header,
     rule,
-    ...keys.map((k) => `|${k}|${expectations.map((e) => cell(e[k])).join('|')}|`),
+    ...keys.map((k) => `|${k}|${expectations.map((e) => jsonCell(e[k])).join('|')}|`),
     '',
     '## Documented response statuses',
     '',
@@ -357,7 +358,7 @@ export function renderVersionDifferences(
     lines.push(
       `### ${v}`,
       '',
-      oneLine(str(error['description'])),
+      tableText(str(error['description'])),
       '',
       exampleOf('Error', v),
       '```json',
