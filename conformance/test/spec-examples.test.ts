@@ -296,6 +296,23 @@ describe('spec versions', () => {
     expect(get404?.['description']).to.include('`content-type: application/json`').and.include('--quirks');
   });
 
+  it('shows the 401s of a lived-in account from 20.02, and the ones that arrived within 20.02.x in 21.02', () => {
+    const innerIds = (v: (typeof SPEC_VERSIONS)[number]): string[] => {
+      const media = (responseObject(loadSpec(v), '/user/client_tokens', 'get', '401')?.['content'] as Obj)[
+        'application/json'
+      ] as Obj;
+      return Object.values(media['examples'] as Obj).flatMap((ex) => {
+        const error = ((ex as Obj)['value'] as Obj)['error'];
+        const auth = ((error as Obj)['details'] as Obj | undefined)?.['authError'] as Obj | undefined;
+        return typeof auth?.['id'] === 'string' ? [auth['id']] : [];
+      });
+    };
+    const livedIn = ['tokenCaveatUnverified', 'tokenRevoked', 'tokenInvalid'];
+    expect(innerIds('20.02')).to.include.members(livedIn).and.not.include.members(['userBlocked']);
+    expect(innerIds('20.02')).to.not.include('tokenSessionInvalid');
+    expect(innerIds('21.02')).to.include.members([...livedIn, 'userBlocked', 'tokenSessionInvalid']);
+  });
+
   it('compares releases numerically (21.02.10 is after 21.02.9)', () => {
     expect(releaseAtLeast('21.02.5', '21.02.5')).to.equal(true);
     expect(releaseAtLeast('21.02.4', '21.02.5')).to.equal(false);
