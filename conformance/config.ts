@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseDepth, type Depth } from './attacks/budget.js';
 import { HarnessError } from './errors.js';
 import { isProfileId, PROFILE_IDS, type ProfileId } from './profiles.js';
 
@@ -30,6 +31,10 @@ export interface RunConfig {
   readonly reportDir: string;
   /** True for the embedded main job: the target is the stand-in this run started. */
   readonly embedded: boolean;
+  /** How many generated cases the generated checks judge (default: a small fixed budget). */
+  readonly depth?: Depth;
+  /** Seed of the generated checks; without it the run draws one (the report records it for --seed). */
+  readonly seed?: number;
 }
 
 export const DEFAULTS = {
@@ -54,6 +59,8 @@ Options (environment variable in brackets):
   --profile ID            ${[...PROFILE_IDS, 'auto'].join(' | ')} (default ${DEFAULTS.profile})
   --timeout MS            per request (default ${DEFAULTS.timeoutMs})
   --report-dir DIR        where report.json and friends go (default ${DEFAULTS.reportDir})
+  --depth D               generated cases: default | thorough | a number [ONEZONE_DEPTH]
+  --seed N                replay the generated cases of a run (its seed is in report.json) [ONEZONE_SEED]
   --help                  this text
 
 Exit codes: 0 every MUST check passed, 1 a MUST check failed, 2 the run could not judge.`;
@@ -137,6 +144,8 @@ export function resolveConfig(
         profile: { type: 'string' },
         timeout: { type: 'string' },
         'report-dir': { type: 'string' },
+        depth: { type: 'string' },
+        seed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -158,6 +167,16 @@ export function resolveConfig(
   if (target === undefined && (user !== undefined || token !== undefined || otherUser !== undefined)) {
     throw usageError('--user, --token and --other-user need --target (without it the embedded stand-in is used)');
   }
+  const depthText = pick(values.depth, 'ONEZONE_DEPTH');
+  const depth = depthText === undefined ? undefined : parseDepth(depthText);
+  if (depthText !== undefined && depth === undefined)
+    throw usageError(`--depth must be default, thorough or a positive number of cases: ${depthText}`);
+  const seedText = pick(values.seed, 'ONEZONE_SEED');
+  if (seedText !== undefined && !/^-?[0-9]{1,10}$/.test(seedText))
+    throw usageError(`--seed must be an integer (the seed a report.json records): ${seedText}`);
+  const seed = seedText === undefined ? undefined : Number(seedText) | 0;
+  if (seedText !== undefined && String(seed) !== seedText.replace(/^(-?)0+(?=\d)/, '$1'))
+    throw usageError(`--seed must be a 32-bit integer: ${seedText}`);
   const read = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
 
   const config: RunConfig = {
@@ -173,6 +192,8 @@ export function resolveConfig(
     timeoutMs: values.timeout !== undefined ? parseTimeout(values.timeout) : DEFAULTS.timeoutMs,
     reportDir: values['report-dir'] ?? DEFAULTS.reportDir,
     embedded: target === undefined,
+    ...(depth !== undefined && { depth }),
+    ...(seed !== undefined && { seed }),
   };
   return { kind: 'run', config };
 }

@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import { gunzipSync, inflateRawSync, inflateSync, brotliDecompressSync } from 'node:zlib';
+import { Agent } from 'undici';
 import { HarnessError, isHarnessError, type HarnessErrorCode } from './errors.js';
 import { checkHeaders, checkInScope } from './guard.js';
 import { redactHeaders, type Redactor } from './redact.js';
@@ -50,6 +51,13 @@ export interface HttpResponse {
   readonly exchange: Exchange;
   /** Method, path, status and a trimmed, redacted body: the message a user needs. */
   readonly summary: string;
+  /** The body began with a UTF-8 byte-order mark (the text above has it dropped, as TextDecoder does). */
+  readonly bom?: true;
+  /**
+   * The body did not decode as its Content-Encoding says (gzip, deflate, br): the text above is then the raw
+   * bytes read as UTF-8. Without it, a labelled body was decoded before anything read it.
+   */
+  readonly encodingError?: string;
 }
 
 /** Observes every completed request with its raw texts, for the secrets checks (never written anywhere). */
@@ -89,11 +97,15 @@ export class HttpClient {
       if (this.#opts.scope !== undefined) checkInScope(this.#opts.scope, req.method, req.url);
       const interrupt = req.afterAbort ? undefined : this.#opts.signal;
       if (interrupt?.aborted) throw interrupted(req, 'not sent');
-      const res = await request(req.url, {
+      // The path is sent as written: request(url) would resolve dot segments first (WHATWG URL), and the
+      // generated path variants must reach the server as they are (it, not the client, decides what they mean).
+      const origin = new URL(req.url).origin;
+      const res = await this.#agent.request({
+        origin,
+        path: req.url.slice(origin.length) || '/',
         method: req.method,
         headers: { ...req.headers },
         ...(req.body !== undefined && { body: Buffer.from(req.body) }),
-        dispatcher: this.#agent,
         // The overall deadline: headersTimeout/bodyTimeout alone would let a trickling server run on.
         signal: interrupt
           ? AbortSignal.any([AbortSignal.timeout(this.#opts.timeoutMs), interrupt])
@@ -101,7 +113,11 @@ export class HttpClient {
       });
       status = res.statusCode;
       const headers = flattenHeaders(res.headers);
-      const bodyText = await readBody(res.body, headers, req.method, this.#opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      const {
+        text: bodyText,
+        bom,
+        encodingError,
+      } = await readBody(res.body, headers, req.method, this.#opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       // Parsed once, here: the observer reads a list's tokens from it instead of scanning megabytes of text.
       const parsed = parseJson(bodyText);
       observe?.(req, { status: res.statusCode, headers, bodyText, ...('json' in parsed && { json: parsed.json }) });
@@ -118,6 +134,8 @@ export class HttpClient {
         ...parsed,
         exchange,
         summary: this.#summary(req, exchange),
+        ...(bom && { bom }),
+        ...(encodingError !== undefined && { encodingError }),
       };
     } catch (e) {
       if (e instanceof HttpFailure) throw e;
@@ -232,7 +250,7 @@ async function readBody(
   headers: Record<string, string>,
   method: string,
   maxBytes: number,
-): Promise<string> {
+): Promise<{ text: string; bom: boolean; encodingError?: string }> {
   const tooLarge = (what: string): HarnessError =>
     new HarnessError(
       'E_BODY_TOO_LARGE',
@@ -243,13 +261,17 @@ async function readBody(
     body.destroy();
     throw tooLarge(`declares ${headers['content-length'] ?? ''} bytes, above`);
   }
+  const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity' && encoding !== '') return readEncoded(body, headers, method, maxBytes, encoding);
   // Decoded chunk by chunk rather than with body.text(), which first copies the whole body into one more
   // buffer: with a 10,000-token list that was 2 MB of native memory per response, freed only at a later GC.
   // TextDecoder decodes as text() does (UTF-8, a leading BOM dropped, bad bytes replaced).
   const decoder = new TextDecoder();
   const parts: string[] = [];
   let bytes = 0;
+  let bom = false;
   for await (const chunk of body) {
+    if (bytes === 0) bom = startsWithBom(chunk);
     bytes += chunk.byteLength;
     // Leaving the loop destroys the stream and its connection: an endless body is not read any further.
     if (bytes > maxBytes) throw tooLarge('exceeds');
@@ -257,12 +279,74 @@ async function readBody(
   }
   parts.push(decoder.decode());
   const text = parts.join('');
+  checkLength(bytes, headers, method);
+  return { text, bom };
+}
+
+const startsWithBom = (b: Uint8Array): boolean => b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+
+function checkLength(bytes: number, headers: Record<string, string>, method: string): void {
   const declared = headers['content-length'];
   // undici does not always notice a short body when the server closes cleanly; compare bytes ourselves.
   if (declared !== undefined && method !== 'HEAD' && bytes < Number(declared)) {
     throw new HarnessError('E_TRUNCATED', `body ended after ${bytes} of ${declared} bytes (content-length)`);
   }
-  return text;
+}
+
+/** Decoders bounded by the body cap (`maxOutputLength`): a compression bomb stops there, not in the heap. */
+const DECODERS: Readonly<Record<string, (b: Buffer, max: number) => Buffer>> = {
+  gzip: (b, max) => gunzipSync(b, { maxOutputLength: max }),
+  'x-gzip': (b, max) => gunzipSync(b, { maxOutputLength: max }),
+  // RFC 9110 says zlib-wrapped; some servers send raw deflate, which clients accept too.
+  deflate: (b, max) => {
+    try {
+      return inflateSync(b, { maxOutputLength: max });
+    } catch {
+      return inflateRawSync(b, { maxOutputLength: max });
+    }
+  },
+  br: (b, max) => brotliDecompressSync(b, { maxOutputLength: max }),
+};
+
+/**
+ * A body with a Content-Encoding: undici's request() does not decode it, so it is decoded here (bounded by the
+ * same cap), and a body that does not decode as labelled is said so rather than silently read as it came.
+ */
+async function readEncoded(
+  body: AsyncIterable<Uint8Array>,
+  headers: Record<string, string>,
+  method: string,
+  maxBytes: number,
+  encoding: string,
+): Promise<{ text: string; bom: boolean; encodingError?: string }> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.byteLength;
+    if (bytes > maxBytes)
+      throw new HarnessError(
+        'E_BODY_TOO_LARGE',
+        `the body exceeds the cap of ${maxBytes} bytes; reading stopped there`,
+      );
+    chunks.push(Buffer.from(chunk));
+  }
+  checkLength(bytes, headers, method);
+  const raw = Buffer.concat(chunks);
+  const decode = DECODERS[encoding];
+  let decoded: Buffer;
+  let encodingError: string | undefined;
+  try {
+    if (decode === undefined) throw new Error(`unknown content-coding "${encoding}"`);
+    decoded = raw.length === 0 ? raw : decode(raw, maxBytes);
+  } catch (e) {
+    decoded = raw;
+    encodingError = `the body does not decode as content-encoding ${encoding}: ${(e as Error).message}`;
+  }
+  return {
+    text: new TextDecoder().decode(decoded),
+    bom: startsWithBom(decoded),
+    ...(encodingError !== undefined && { encodingError }),
+  };
 }
 
 function parseJson(text: string): { json?: unknown; jsonError?: string } {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { AssertionError } from 'chai';
 import Mocha from 'mocha';
+import { freshSeed } from './attacks/engine.js';
+import type { GeneratedRun } from './attacks/budget.js';
 import { detectProfile, type Detection } from './checks/detect.js';
 import { CHECKS } from './checks/index.js';
 import { compileSchemas } from './checks/schemas.js';
@@ -211,6 +213,7 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     ...(config.maxBodyBytes !== undefined && { maxBodyBytes: config.maxBodyBytes }),
   });
   const errors: Array<{ code: string; message: string }> = [];
+  const generated: GeneratedRun = { seed: config.seed ?? freshSeed(), depth: config.depth ?? 'default', cases: 0 };
   let session: CheckSession | undefined;
   const cleanupDeadlineMs = options.cleanupDeadlineMs ?? Math.max(3 * config.timeoutMs + 1000, 5000);
   let signalled: NodeJS.Signals | undefined;
@@ -238,6 +241,7 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
       profile,
       schemas,
       allowWrites: config.allowWrites,
+      generated,
       ...(config.user && { user: config.user }),
       ...(config.otherUser && { otherUser: config.otherUser }),
       ...(config.token !== undefined && { token: config.token }),
@@ -251,7 +255,8 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
       const outcomes = await runSuite(
         CHECKS,
         (c, statusOf) => executeCheck(c, s, statusOf),
-        config.timeoutMs * 4 + 2000,
+        // Thorough generated checks send thousands of requests: their bound is the budget, not this guard.
+        generated.depth === 'default' ? config.timeoutMs * 4 + 2000 : Math.max(config.timeoutMs * 4 + 2000, 3_600_000),
         (c, o) => options.progress?.checkFinished(toCheckResult(c, o)),
       );
       results = CHECKS.map((c) =>
@@ -305,5 +310,6 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     results,
     errors,
     toolVersion: toolVersion(),
+    generated,
   });
 }

@@ -1,3 +1,4 @@
+import * as attacks from './attacks.js';
 import * as auth from './auth.js';
 import * as isolation from './isolation.js';
 import * as lifecycle from './lifecycle.js';
@@ -50,6 +51,10 @@ export const CHECKS: readonly CheckDefinition[] = [
   shape.errorBodies,
   secrets.noPassword,
   secrets.noForeignToken,
+  // Issue 11: generated attacks (the checks that judge the whole run still run after them: judgesTheRun).
+  attacks.invalidRejected,
+  attacks.validOwnList,
+  attacks.precedence,
 ];
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id);

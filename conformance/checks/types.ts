@@ -1,3 +1,4 @@
+import type { GeneratedRun } from '../attacks/budget.js';
 import type { Credentials } from '../config.js';
 import type { HttpResponse } from '../http.js';
 import type { Capability, Profile } from '../profiles.js';
@@ -25,7 +26,8 @@ export interface RequestOptions {
   readonly path?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
-  readonly as?: Principal;
+  /** Whose response it is; a function when only the answer tells (a request carrying two users' credentials). */
+  readonly as?: Principal | ((res: HttpResponse) => Principal);
 }
 
 /** A token list read from the target, with the response that carried it. */
@@ -75,8 +77,18 @@ export interface ContextCapabilities extends Sender {
   readonly ledger: LedgerView;
   /** Every response of the run so far (read-only), for checks that judge the whole run. */
   readonly log: ExchangeLogView;
-  /** Registers a secret the check made itself (e.g. an attenuated token) before it is sent; returns it. */
-  secret(token: string): string;
+  /**
+   * Registers a secret the check made itself (e.g. an attenuated token, a generated wrong password) before it is
+   * sent, so that it is masked everywhere; returns it.
+   */
+  secret(value: string, kind?: 'token' | 'password'): string;
+  /**
+   * Sends like `get`/`send` (logged for the checks that judge the run) without making the exchange this check's
+   * evidence: the generated checks send thousands and attach only the one that shows a failure.
+   */
+  readonly quiet: Sender;
+  /** Seed, depth and running tally of the generated checks (conformance/attacks). */
+  readonly generated: GeneratedRun;
   /** Well-formedness and caveats of a token, decoded once per run. */
   tokenFacts(token: string): TokenFacts;
   /**

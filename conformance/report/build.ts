@@ -17,6 +17,8 @@ export interface ReportInput {
   readonly results: readonly CheckResult[];
   readonly errors: ReadonlyArray<{ code: string; message: string }>;
   readonly toolVersion: string;
+  /** The generated checks' seed, depth and tally (issue 11). */
+  readonly generated?: { readonly seed: number; readonly depth: string | number; readonly cases: number };
 }
 
 /** The pure half of the runner: outcomes in, canonical document out; grade.ts decides the verdict. */
@@ -49,5 +51,8 @@ export function buildReport(input: ReportInput): ReportDocument {
     summary,
     checks: [...results],
     errors: [...input.errors],
+    ...(input.generated && {
+      generated: { seed: input.generated.seed, depth: String(input.generated.depth), cases: input.generated.cases },
+    }),
   };
 }

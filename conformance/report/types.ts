@@ -87,4 +87,6 @@ export interface ReportDocument {
   checks: CheckResult[];
   /** Run-level harness problems (e.g. target unreachable before any check ran). */
   errors: Array<{ code: string; message: string }>;
+  /** The generated checks (issue 11): the seed that replays them (`--seed`), the depth, the cases judged. */
+  generated?: { seed: number; depth: string; cases: number };
 }

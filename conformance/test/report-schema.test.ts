@@ -50,6 +50,7 @@ const everyField: ReportDocument = {
     },
   ],
   errors: [{ code: 'E_CLEANUP', message: 'a created token could not be deleted' }],
+  generated: { seed: 123456, depth: 'thorough', cases: 3540 },
 };
 
 const clone = <T>(v: T): T => structuredClone(v);

@@ -58,3 +58,18 @@ export function verifyToken(m: Macaroon, secret: string, satisfied: (predicate: 
   const sigOk = m.signature.length === expected.length && timingSafeEqual(expected, m.signature);
   return sigOk && allSatisfied;
 }
+
+/**
+ * Attenuation with a third-party caveat (libmacaroons `add_third_party_caveat`): `vid` is what the third party's
+ * discharge would be checked against. Without that discharge no verifier may accept the token, which is what
+ * the runner's generated attacks rely on.
+ */
+export function addThirdPartyCaveat(m: Macaroon, c: { cid: string; vid: Uint8Array; cl: string }): Macaroon {
+  const caveat: Caveat = { cid: c.cid, vid: c.vid, cl: c.cl };
+  return {
+    location: m.location,
+    identifier: m.identifier,
+    caveats: [...m.caveats, caveat],
+    signature: new Uint8Array(chainCaveat(m.signature, caveat)),
+  };
+}

@@ -12,7 +12,7 @@ export type { Caveat, Macaroon } from './types.js';
 export { TokenFormatError, type TokenErrorCode } from './errors.js';
 export { escape62, unescape62 } from './base62.js';
 export { parseToken, serializeToken } from './codec.js';
-export { addFirstPartyCaveat, mintToken, verifyToken } from './hmac.js';
+export { addFirstPartyCaveat, addThirdPartyCaveat, mintToken, verifyToken } from './hmac.js';
 
 export type WellFormed = { ok: true; macaroon: Macaroon } | { ok: false; reason: string };
 

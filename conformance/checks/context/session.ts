@@ -1,3 +1,4 @@
+import type { GeneratedRun } from '../../attacks/budget.js';
 import type { Credentials } from '../../config.js';
 import { PreconditionError } from '../../errors.js';
 import type { HttpClient, HttpResponse } from '../../http.js';
@@ -25,6 +26,8 @@ export interface SessionOptions {
   readonly otherUser?: Credentials;
   readonly token?: string;
   readonly allowWrites: boolean;
+  /** Seed, depth and tally of the generated checks (conformance/attacks); a fixed seed when absent. */
+  readonly generated?: GeneratedRun;
 }
 
 const LIST_RESPONSE: Record<Owner, FactKey<HttpResponse>> = {
@@ -58,8 +61,10 @@ export class CheckSession {
   readonly facts = new FactStore();
   readonly tokenFacts = new TokenFactsCache();
   readonly wire: Wire;
+  readonly generated: GeneratedRun;
 
   constructor(readonly opts: SessionOptions) {
+    this.generated = opts.generated ?? { seed: 1, depth: 'default', cases: 0 };
     this.secrets = new SecretBook(opts.redactor);
     this.log = new ExchangeLog(opts);
     this.wire = new Wire({
@@ -138,10 +143,13 @@ export class CheckSession {
         },
       },
       log: this.log,
-      secret: (token) => {
-        this.secrets.addToken(token);
-        return token;
+      secret: (value, kind = 'token') => {
+        if (kind === 'token') this.secrets.addToken(value);
+        else this.secrets.redactor.addPassword(value);
+        return value;
       },
+      quiet: this.#sender([]),
+      generated: this.generated,
       tokenFacts: (token) => this.tokenFacts.of(token),
       shared: (key, make) => this.facts.get(key, (ev) => make(this.#sender(ev)), evidence),
       note: (text) => void notes.push(text),

@@ -87,7 +87,7 @@ export class Wire {
       evidence.push(res.exchange);
       log.record({
         auth,
-        as: opts.as,
+        as: typeof opts.as === 'function' ? opts.as(res) : opts.as,
         status: res.status,
         headers: res.headers,
         found,

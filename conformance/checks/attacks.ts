@@ -1,0 +1,230 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { budgetOf } from '../attacks/budget.js';
+import { runProperty, type EngineResult } from '../attacks/engine.js';
+import { attackExamples, goodExamples, precedenceExamples } from '../attacks/examples.js';
+import { attack, goodRequest, pair, twoUsers, type Attack, type Owner } from '../attacks/generators.js';
+import { decisiveExpectation, expectationOf, judge, type Lists } from '../attacks/judge.js';
+import { materialise, type AttackSecrets } from '../attacks/materialise.js';
+import { readOrder } from '../attacks/precedence.js';
+import type { Principal, WireRequest, WireResponse } from '../attacks/wire.js';
+import { PreconditionError } from '../errors.js';
+import type { HttpResponse } from '../http.js';
+import type { Exchange } from '../report/types.js';
+import { tokenPath } from '../guard.js';
+import { tokensOf } from './list.js';
+import { defineCheck, type CheckContext } from './types.js';
+
+/**
+ * Generated attacks (issue 11): instead of one wrong password and one flipped bit, hundreds of credentials that
+ * must not authenticate — in every place a server or a misconfigured proxy might read one, alone or next to a
+ * good one, on path variants that must reach the list or nothing — and good credentials that must yield exactly
+ * their owner's list. Each property is seeded (the run's seed replays it), bounded (`--depth`), and a failure is
+ * shrunk to the simplest request that still fails, whose redacted exchange is the evidence.
+ */
+
+const GET_401 = '#/paths/~1user~1client_tokens/get/responses/401';
+const SECURITY = '#/components/securitySchemes';
+
+interface Sent {
+  readonly res: HttpResponse;
+}
+
+/** Sends a generated request without making it evidence: only the shrunk failing one is attached. */
+async function sendQuietly(
+  ctx: CheckContext,
+  req: WireRequest,
+  as: Principal | ((res: HttpResponse) => Principal),
+): Promise<Sent> {
+  const res = await ctx.quiet.send(
+    req.method,
+    { kind: 'none' },
+    { path: req.path, headers: req.headers, ...(req.body !== undefined && { body: req.body }), as },
+  );
+  return { res };
+}
+
+const toWire = (res: HttpResponse): WireResponse => ({
+  status: res.status,
+  headers: res.headers,
+  bodyText: res.bodyText,
+  ...(res.json !== undefined && { json: res.json }),
+  summary: res.summary,
+});
+
+/**
+ * Whose answer it is, for the run's log that the secrets checks judge: a request carrying two users' good
+ * credentials may be answered with either list (whichever the server read first), so the answer tells.
+ */
+function whoseAnswer(lists: Lists, guess: Principal): (res: HttpResponse) => Principal {
+  return (res) => {
+    if (res.status >= 300) return 'nobody';
+    const got = tokensOf(res);
+    const is = (want: ReadonlySet<string> | undefined): boolean =>
+      want !== undefined && got.length === want.size && got.every((t) => want.has(t));
+    return is(lists.user) ? 'user' : is(lists.other) ? 'other' : guess;
+  };
+}
+
+/** A token of `who` that is seen to authenticate them (lived-in lists hold expired and unusable tokens). */
+async function workingToken(ctx: CheckContext, who: Owner, list: readonly string[]): Promise<string | undefined> {
+  const candidates = who === 'user' ? [await ctx.token().catch(() => undefined), ...list] : [...list];
+  const wanted = new Set(list);
+  const tried = new Set<string>();
+  for (const t of candidates) {
+    if (t === undefined || tried.has(t) || tried.size >= 8) continue;
+    tried.add(t);
+    const res = await ctx.get({ kind: 'x-auth-token', token: t }, { as: who });
+    const got = tokensOf(res);
+    if (res.status === 200 && got.length === wanted.size && got.every((x) => wanted.has(x))) return t;
+  }
+  return undefined;
+}
+
+/** The users' lists read fresh with Basic (earlier checks may have created and deleted tokens). */
+async function freshLists(ctx: CheckContext): Promise<{ lists: Lists; user: string[]; other: string[] | undefined }> {
+  const read = async (who: Owner): Promise<string[]> => {
+    const creds = who === 'user' ? ctx.user : ctx.otherUser;
+    const res = creds
+      ? await ctx.get({ kind: 'basic', user: creds }, { as: who })
+      : await ctx.get({ kind: 'x-auth-token', token: await ctx.token() }, { as: who });
+    if (res.status !== 200)
+      throw new PreconditionError('P_STATE', `the ${who}'s list could not be read: ${res.summary}`);
+    const tokens = tokensOf(res);
+    return tokens;
+  };
+  const user = await read('user');
+  const other = ctx.otherUser ? await read('other') : undefined;
+  return { lists: { user: new Set(user), ...(other && { other: new Set(other) }) }, user, other };
+}
+
+/** A token the run created and deleted, for the "revoked" attacks (only with --allow-writes and Basic). */
+async function revokedToken(ctx: CheckContext): Promise<string | undefined> {
+  if (!ctx.allowWrites || !ctx.user) return undefined;
+  const { token } = await ctx.ledger.create('user');
+  const path = token === undefined ? undefined : tokenPath(token);
+  if (token === undefined || path === undefined) return undefined;
+  const res = await ctx.send('DELETE', { kind: 'basic', user: ctx.user }, { path, as: 'user' });
+  if (res.status >= 300) return undefined; // still in the ledger: the cleanup retries
+  ctx.ledger.markDeleted(token);
+  return token;
+}
+
+async function secretsOf(ctx: CheckContext, withRevoked: boolean): Promise<{ secrets: AttackSecrets; lists: Lists }> {
+  const { lists, user, other } = await freshLists(ctx);
+  const userToken = await workingToken(ctx, 'user', user);
+  const otherToken = other ? await workingToken(ctx, 'other', other) : undefined;
+  const revoked = withRevoked ? await revokedToken(ctx) : undefined;
+  const secrets: AttackSecrets = {
+    users: { ...(ctx.user && { user: ctx.user }), ...(ctx.otherUser && { other: ctx.otherUser }) },
+    tokens: { ...(userToken && { user: userToken }), ...(otherToken && { other: otherToken }) },
+    ...(revoked && { revoked }),
+    nowSeconds: Math.floor(Date.now() / 1000),
+  };
+  return { secrets, lists };
+}
+
+/** Runs one generated property against the target and turns a (shrunk) failure into the check's verdict. */
+async function attackProperty(
+  ctx: CheckContext,
+  arb: fc.Arbitrary<Attack>,
+  examples: readonly Attack[],
+  runs: number,
+  what: string,
+  opts: { withRevoked: boolean; model: typeof expectationOf },
+): Promise<void> {
+  const generated = ctx.generated;
+  const budget = budgetOf(generated.depth);
+  const { secrets, lists } = await secretsOf(ctx, opts.withRevoked);
+  const order = readOrder(ctx.profile);
+  const names = Object.values(secrets.users).map((u) => u.name);
+  const applicable = arb.filter((a) => materialise(a, secrets) !== undefined);
+  let requests = 0;
+  const result: EngineResult<Attack, Exchange> = await runProperty(
+    applicable,
+    async (a) => {
+      const m = materialise(a, secrets);
+      if (m === undefined) return undefined;
+      for (const s of m.secrets) {
+        if (s.kind === 'token') ctx.secret(s.value);
+        // A generated wrong password as short as a user name would be "found" in every report (`alice` is a
+        // prefix of `alice-pw`); those are sent only in Authorization headers, which are masked whole.
+        else if (s.value.length >= 8 && !names.some((n) => n.includes(s.value))) ctx.secret(s.value, 'password');
+      }
+      const exp = opts.model(m, order);
+      // Whose answer it is, for the run's log: the owner the version's reading order names.
+      const decisive = decisiveExpectation(m, order);
+      const as =
+        decisive.kind === 'reject'
+          ? 'nobody'
+          : decisive.kind === 'accept'
+            ? decisive.owner
+            : (decisive.owners[0] ?? 'nobody');
+      const { res } = await sendQuietly(ctx, m.request, whoseAnswer(lists, as));
+      requests++;
+      const why = judge(exp, toWire(res), lists, m.liveTokens);
+      return why === undefined ? undefined : { message: `${m.description}: ${why}`, evidence: res.exchange };
+    },
+    { seed: generated.seed, runs, shrinkBudget: budget.shrink, examples },
+  );
+  generated.cases += result.cases + result.shrinkCases;
+  const depth = generated.depth === 'default' ? '' : ` --depth ${generated.depth}`;
+  const replay = `seed ${generated.seed}; replay with --seed ${generated.seed}${depth}`;
+  if (result.failure) {
+    ctx.attach({ exchange: result.failure.evidence });
+    expect.fail(
+      `shrunk to: ${result.failure.message} (after ${result.cases} generated ${what}, ${result.failure.shrinks} shrink step(s); ${replay})`,
+    );
+  }
+  ctx.note(`${result.cases} generated ${what} (${requests} requests; ${replay})`);
+}
+
+export const invalidRejected = defineCheck({
+  id: 'attack-invalid-credentials-rejected',
+  level: 'MUST',
+  title:
+    'rejects every generated credential that must not authenticate, wherever it is sent, and answers it with no token',
+  category: 'authentication',
+  specRef: GET_401,
+  requires: ['verifies-credentials'],
+  run: (ctx) =>
+    attackProperty(ctx, attack, attackExamples(), budgetOf(ctx.generated.depth).attacks, 'attacks', {
+      withRevoked: true,
+      model: expectationOf,
+    }),
+});
+
+export const validOwnList = defineCheck({
+  id: 'attack-valid-credentials-own-list',
+  level: 'MUST',
+  title: "serves a valid credential exactly its owner's list in every header that carries it, on every path variant",
+  category: 'isolation',
+  specRef: SECURITY,
+  requires: ['verifies-credentials', 'token-auth'],
+  run: (ctx) =>
+    attackProperty(
+      ctx,
+      fc.oneof(goodRequest, twoUsers),
+      goodExamples(),
+      budgetOf(ctx.generated.depth).goods,
+      'good requests',
+      { withRevoked: false, model: expectationOf },
+    ),
+});
+
+export const precedence = defineCheck({
+  id: 'attack-credential-precedence',
+  level: 'SHOULD',
+  title:
+    "decides a request with two credentials by the first in the version's reading order, and that one's verdict is final",
+  category: 'authentication',
+  specRef: SECURITY,
+  requires: ['verifies-credentials', 'token-auth'],
+  // Not a MUST: serving the owner of a good credential the request carried leaks nothing, whichever was read
+  // first; but a server that reads credentials in another order than its version is not the version it claims.
+  run: (ctx) =>
+    attackProperty(ctx, fc.oneof(pair, twoUsers), precedenceExamples(), budgetOf(ctx.generated.depth).goods, 'pairs', {
+      withRevoked: false,
+      model: decisiveExpectation,
+    }),
+});
