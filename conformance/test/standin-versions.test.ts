@@ -187,3 +187,66 @@ describe('stand-in 20.02', () => {
         expect((await call(s, { method, headers: asUser(s) })).status).to.equal(500);
     }));
 });
+
+describe('stand-in switches in the releases before 21.02', () => {
+  it('18.02: Basic turned off is 400 {"error":"This operation is not supported"} (18.02.3 rest_auth_test_SUITE)', async () => {
+    const s = await startStandin({ version: '18.02' });
+    try {
+      const token = await firstToken(s);
+      s.setSwitches({ basicAuthDisabled: true });
+      const a = await call(s, { headers: asUser(s) });
+      expect([a.status, a.text, a.headers['content-type']]).to.deep.equal([
+        400,
+        '{"error":"This operation is not supported"}',
+        undefined,
+      ]);
+      expect((await call(s, { headers: { 'x-auth-token': token } })).status).to.equal(200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('19.02: Basic turned off is 401 basicAuthNotSupported', async () => {
+    const s = await startStandin({ version: '19.02', basicAuthDisabled: true });
+    try {
+      const a = await call(s, { headers: basic(userOf(s, 0).name, 'wrong') });
+      expect([a.status, a.text]).to.deep.equal([
+        401,
+        '{"error":{"id":"basicAuthNotSupported","description":"Basic auth is not supported by this Onezone."}}',
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses states the release does not have: Basic off in 17.06, blocked users and GUI sessions in 20.02.1', async () => {
+    const attempts: Array<Parameters<typeof startStandin>[0]> = [
+      { version: '17.06', basicAuthDisabled: true },
+      { version: '20.02', blockedUsers: ['alice'] },
+      { version: '20.02', guiSession: true },
+    ];
+    for (const opts of attempts) {
+      let code: string | undefined;
+      try {
+        await (await startStandin(opts)).close();
+      } catch (e) {
+        code = (e as { code?: string }).code;
+      }
+      expect(code, JSON.stringify(opts)).to.equal('S_USAGE');
+    }
+    const s = await startStandin({ version: '20.02' });
+    try {
+      expect(() => {
+        s.setSwitches({ breakerOpen: true });
+      }).to.throw(/21\.02\.6/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('20.02.1 ignores a SID cookie (the session check arrived in 20.02.2)', () =>
+    withVersion('20.02', false, async (s) => {
+      const t = await firstToken(s);
+      expect((await call(s, { headers: { 'x-auth-token': t, cookie: 'SID=nonce|session' } })).status).to.equal(200);
+    }));
+});
