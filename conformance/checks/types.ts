@@ -71,8 +71,18 @@ export interface ContextCapabilities extends Sender {
   userList(): Promise<TokenList>;
   /** The other user's list, read once with Basic; P_STATE if not 200. */
   otherList(): Promise<TokenList>;
-  /** The user's token to authenticate with: --token, else the first listed, else one created (with writes). */
+  /**
+   * The user's token to authenticate with: --token, else a listed one whose caveats allow REST now, confirmed
+   * by authenticating, else one created (with writes), else P_NO_TOKEN. The check's message says which and why.
+   */
   token(): Promise<string>;
+  /** The same for the other user (never --token); P_NO_OTHER_USER without --other-user. */
+  otherToken(): Promise<string>;
+  /**
+   * Requests NOT added to this check's evidence (still in the run's log, so the secrets checks search them):
+   * for checks that send many requests; attach the ones that show a failure with `attach(res)`.
+   */
+  readonly unrecorded: Sender;
   /** The tokens the run created: create one, hand it on to later checks, say it was deleted. */
   readonly ledger: LedgerView;
   /** Every response of the run so far (read-only), for checks that judge the whole run. */

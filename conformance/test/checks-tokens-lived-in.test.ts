@@ -6,6 +6,7 @@ import { CheckSession } from '../checks/context/session.js';
 import { checkById } from '../checks/index.js';
 import { isOnedataToken, onedataTokensIn } from '../checks/onedata-token.js';
 import { compileSchemas } from '../checks/schemas.js';
+import { defineCheck } from '../checks/types.js';
 import { HttpClient } from '../http.js';
 import { getProfile, type ProfileId } from '../profiles.js';
 import { Redactor } from '../redact.js';
@@ -214,6 +215,63 @@ describe('the runner against a lived-in stand-in with a broken time caveat', fun
       expect(same?.status, same?.message).to.equal('failed');
       expect(r.exitCode).to.equal(1);
     } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('context capabilities for checks that send many requests or act as the other user', function () {
+  this.timeout(20000);
+
+  it('unrecorded requests stay out of the evidence but in the log; otherToken authenticates the other user', async () => {
+    const s = await startStandin({ version: '21.02', account: 'lived-in' });
+    const redactor = new Redactor();
+    const http = new HttpClient({ timeoutMs: 2000, redactor });
+    const profile = getProfile('onezone-21.02');
+    const [user, other] = s.users;
+    if (!user || !other) throw new Error('two users expected');
+    const session = new CheckSession({
+      baseUrl: s.url,
+      http,
+      redactor,
+      profile,
+      schemas: compileSchemas(profile.specVersion),
+      user,
+      otherUser: other,
+      allowWrites: false,
+    });
+    let otherStatus = 0;
+    const probe = defineCheck({
+      id: 'probe',
+      level: 'MUST',
+      title: 't',
+      category: 'authentication',
+      specRef: '#/',
+      requires: ['other-user'],
+      async run(ctx) {
+        await ctx.unrecorded.get({ kind: 'none' });
+        const token = await ctx.otherToken();
+        const res = await ctx.unrecorded.get({ kind: 'x-auth-token', token }, { as: 'other' });
+        otherStatus = res.status;
+        const listed = (await ctx.otherList()).tokens;
+        expect(listed).to.include(token);
+      },
+    });
+    try {
+      const before = session.log.entries.length;
+      const o = await executeCheck(probe, session);
+      expect(o.status, o.message).to.equal('passed');
+      expect(otherStatus).to.equal(200);
+      expect(o.message).to.match(/^the other user: authenticated with token #[0-9a-f]{8}, listed #\d+/);
+      // Only the other's list and the confirmation are evidence; the two unrecorded GETs are logged only.
+      const logged = session.log.entries.slice(before).map((e) => e.exchange);
+      expect(logged.length).to.be.above(o.exchanges.length);
+      expect(o.exchanges.every((x) => logged.includes(x))).to.equal(true);
+      expect(
+        o.exchanges.some((x) => x.request.headers['x-auth-token'] === undefined && x.response?.status === 401),
+      ).to.equal(false);
+    } finally {
+      await http.close();
       await s.close();
     }
   });

@@ -38,7 +38,10 @@ const LIST: Record<Owner, FactKey<TokenList>> = {
   user: factKey('list:user', 'user'),
   other: factKey('list:other', 'other'),
 };
-const TOKEN = factKey<TokenChoice>('token-to-use');
+const TOKEN: Record<Owner, FactKey<TokenChoice>> = {
+  user: factKey('token-to-use:user'),
+  other: factKey('token-to-use:other'),
+};
 
 /** The token the run authenticates with, and why that one: said in the notes of the checks that use it. */
 export interface TokenChoice {
@@ -127,10 +130,18 @@ export class CheckSession {
       userList: () => this.#list('user', evidence),
       otherList: () => this.#list('other', evidence),
       token: async () => {
-        const choice = await this.facts.get(TOKEN, (ev) => this.#tokenToUse(ev), evidence);
+        const choice = await this.facts.get(TOKEN.user, (ev) => this.#tokenToUse('user', ev), evidence);
         if (!notes.includes(choice.why)) notes.push(choice.why);
         return choice.token;
       },
+      otherToken: async () => {
+        if (!otherUser) throw new PreconditionError('P_NO_OTHER_USER', 'needs --other-user NAME:PASSWORD');
+        const choice = await this.facts.get(TOKEN.other, (ev) => this.#tokenToUse('other', ev), evidence);
+        const why = `the other user: ${choice.why}`;
+        if (!notes.includes(why)) notes.push(why);
+        return choice.token;
+      },
+      unrecorded: this.#sender([]),
       ledger: {
         create: (who, opts) => this.ledger.create(who, evidence, opts),
         created: () => this.ledger.created(),
@@ -208,10 +219,10 @@ export class CheckSession {
    * first), confirmed by authenticating with it; else, with --allow-writes, a token created for the run; else
    * the checks that need one are skipped, saying why.
    */
-  async #tokenToUse(evidence: Exchange[]): Promise<TokenChoice> {
-    if (this.opts.token)
+  async #tokenToUse(who: Owner, evidence: Exchange[]): Promise<TokenChoice> {
+    if (who === 'user' && this.opts.token)
       return { token: this.opts.token, why: `authenticated with ${tokenName(this.opts.token)} (--token)` };
-    const { tokens } = await this.#list('user', evidence);
+    const { tokens } = await this.#list(who, evidence);
     const now = Math.floor(Date.now() / 1000);
     const passedOver: string[] = [];
     const candidates: Array<{ token: string; position: number }> = [];
@@ -223,7 +234,7 @@ export class CheckSession {
     }
     const rejected: string[] = [];
     for (const c of candidates.slice(0, MAX_CONFIRMATIONS)) {
-      const res = await this.wire.send('GET', { kind: 'x-auth-token', token: c.token }, { as: 'user' }, evidence);
+      const res = await this.wire.send('GET', { kind: 'x-auth-token', token: c.token }, { as: who }, evidence);
       if (res.status === 200) {
         const skipped = [...summarise(passedOver), ...(rejected.length ? [`${rejected.length} rejected`] : [])];
         return {
@@ -237,10 +248,10 @@ export class CheckSession {
     }
     const why =
       tokens.length === 0
-        ? 'the user has no tokens'
-        : `no listed token of the user authenticates a REST request now (${[...summarise(passedOver), ...(rejected.length ? [`${rejected.length} rejected by the server (${[...new Set(rejected)].join(', ')}), e.g. revoked`] : [])].join(', ')})`;
+        ? `the ${who === 'user' ? 'user' : 'other user'} has no tokens`
+        : `no listed token of the ${who === 'user' ? 'user' : 'other user'} authenticates a REST request now (${[...summarise(passedOver), ...(rejected.length ? [`${rejected.length} rejected by the server (${[...new Set(rejected)].join(', ')}), e.g. revoked`] : [])].join(', ')})`;
     if (!this.opts.allowWrites) throw new PreconditionError('P_NO_TOKEN', `${why}; give --token or --allow-writes`);
-    const { res, token } = await this.ledger.create('user', evidence);
+    const { res, token } = await this.ledger.create(who, evidence);
     // Not this check's failure: the POST is judged by lifecycle-create; here it only means "cannot apply".
     if (token === undefined)
       throw new PreconditionError('P_NO_TOKEN', `${why}, and a token could not be created: ${res.summary}`);
