@@ -41,6 +41,9 @@ export function summarize(checks: ReadonlyArray<Pick<CheckResult, 'status' | 'le
 /** Run-level problems that do not make the verdict unjudgeable (the verdict stands; the report says it). */
 export const NON_BLOCKING_ERRORS: ReadonlySet<string> = new Set(['E_CLEANUP']);
 
+/** A run-level error that stopped the run from judging (unlike a cleanup problem, after which the verdict stands). */
+export const isBlockingError = (e: { code: string }): boolean => !NON_BLOCKING_ERRORS.has(e.code);
+
 /** The shared decision: proven non-conformance is 1 even when something else could not be judged. */
 export const decide = (nonConformant: boolean, couldNotJudge: boolean): ExitCode =>
   nonConformant ? 1 : couldNotJudge ? 2 : 0;
@@ -63,7 +66,7 @@ export function grade(
   errors: ReadonlyArray<{ code: string }>,
 ): Grade {
   const summary = summarize(checks);
-  const blockingErrors = errors.some((e) => !NON_BLOCKING_ERRORS.has(e.code));
+  const blockingErrors = errors.some(isBlockingError);
   const exitCode = decide(summary.failed > 0, summary.errored > 0 || blockingErrors);
   return { summary, verdict: verdictOf(exitCode), exitCode };
 }

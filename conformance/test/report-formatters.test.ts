@@ -53,6 +53,27 @@ describe('report formatters (pure functions of the canonical document)', () => {
       expect(xml.match(/<testcase /g)).to.have.length(37);
     });
 
+    it('shows a run that could not judge as an errored testcase every JUnit view counts', () => {
+      const r: ReportDocument = {
+        ...fixture('report-fail.json'),
+        checks: [],
+        summary: { total: 0, passed: 0, failed: 0, warnings: 0, skipped: 0, errored: 0 },
+        verdict: 'error',
+        exitCode: 2,
+        errors: [
+          { code: 'E_CONNECT', message: 'preflight: connection refused' },
+          { code: 'E_CLEANUP', message: 'not a reason the run could not judge' },
+        ],
+      };
+      const out = formatJunit(r);
+      expect(out).to.match(/<testsuites [^>]*tests="1" failures="0" errors="1"/);
+      expect(out).to.match(/<testsuite [^>]*tests="1" failures="0" errors="1"/);
+      expect(out).to.include(
+        '<testcase classname="run" name="run: E_CONNECT — the run could not judge the target" time="0.000">\n      <error type="E_CONNECT" message="preflight: connection refused">preflight: connection refused</error>',
+      );
+      expect(out.match(/<testcase /g)).to.have.length(1);
+    });
+
     it('names a testcase `[LEVEL] id — title` in the check category, with time in seconds', () => {
       expect(junitCase(xml, 'auth-basic-valid')).to.match(
         /^<testcase classname="authentication" name="\[MUST\] auth-basic-valid — serves the list with 200 and a ClientTokens body for valid Basic credentials" time="0.005"\/>$/,

@@ -50,6 +50,17 @@ describe('junit.xml against a real JUnit consumer schema (xmllint --schema)', fu
         return r;
       },
     ],
+    [
+      'a run that could not judge (preflight E_CONNECT, no check ran)',
+      () => ({
+        ...fixture('report-fail.json'),
+        checks: [],
+        summary: { total: 0, passed: 0, failed: 0, warnings: 0, skipped: 0, errored: 0 },
+        verdict: 'error',
+        exitCode: 2,
+        errors: [{ code: 'E_CONNECT', message: 'preflight: connection refused <127.0.0.1:9>' }],
+      }),
+    ],
   ];
   for (const [what, build] of variants) {
     it(`accepts ${what}`, async () => {

@@ -1,5 +1,5 @@
 import type { CheckResult, ReportDocument } from '../types.js';
-import { outcomeOf } from '../grade.js';
+import { isBlockingError, outcomeOf } from '../grade.js';
 import { exchangeText } from './common.js';
 import { escapeXml, escapeXmlAttr } from './xml.js';
 
@@ -14,11 +14,16 @@ import { escapeXml, escapeXmlAttr } from './xml.js';
 export function formatJunit(report: ReportDocument): string {
   const { summary } = report;
   const seconds = toSeconds(report.durationMs);
+  // A run that could not judge (e.g. the target refused every connection) has no check results; without a
+  // testcase of its own every JUnit view would show "0 tests, 0 errors", a green nothing.
+  const runErrors = report.errors.filter(isBlockingError);
+  const tests = summary.total + runErrors.length;
+  const errors = summary.errored + runErrors.length;
   const suiteAttrs = attrs({
     name: `${report.tool.name} (${report.target.profile})`,
-    tests: summary.total,
+    tests,
     failures: summary.failed,
-    errors: summary.errored,
+    errors,
     skipped: summary.skipped,
     time: seconds,
     // Second precision, no zone: the form every consumer parses (Ant wrote local time without a zone).
@@ -39,11 +44,12 @@ export function formatJunit(report: ReportDocument): string {
     .join('\n');
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites ${attrs({ name: report.tool.name, tests: summary.total, failures: summary.failed, errors: summary.errored, time: seconds })}>`,
+    `<testsuites ${attrs({ name: report.tool.name, tests, failures: summary.failed, errors, time: seconds })}>`,
     `  <testsuite ${suiteAttrs}>`,
     '    <properties>',
     properties,
     '    </properties>',
+    ...runErrors.map(runErrorCase),
     ...report.checks.map(testcase),
     '  </testsuite>',
     '</testsuites>',
@@ -55,6 +61,12 @@ function testcase(check: CheckResult): string {
   const open = `    <testcase ${attrs({ classname: check.category, name: `[${check.level}] ${check.id} — ${check.title}`, time: toSeconds(check.durationMs) })}`;
   const body = testcaseBody(check);
   return body === '' ? `${open}/>` : `${open}>\n${body}\n    </testcase>`;
+}
+
+/** A run-level error as the errored testcase every JUnit view counts and paints. */
+function runErrorCase(e: { code: string; message: string }): string {
+  const open = `    <testcase ${attrs({ classname: 'run', name: `run: ${e.code} — the run could not judge the target`, time: '0.000' })}>`;
+  return `${open}\n      <error ${attrs({ type: e.code, message: e.message })}>${escapeXml(e.message)}</error>\n    </testcase>`;
 }
 
 function testcaseBody(check: CheckResult): string {
