@@ -6,7 +6,7 @@ import { Ajv } from 'ajv';
 import { HarnessError, isHarnessError } from '../errors.js';
 import { fromRoot, isEntryPoint } from '../paths.js';
 import { plural, terminalSafe } from './console.js';
-import { gate, type AllowlistEntry } from './gate.js';
+import { gate, parseExpiry, type AllowlistEntry } from './gate.js';
 import type { ReportDocument } from './types.js';
 import { validateReport } from './validate.js';
 
@@ -158,11 +158,11 @@ export function loadAllowlist(path: string): AllowlistEntry[] {
     const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
     throw new HarnessError('E_USAGE', `allowlist ${path} is invalid: ${why}`);
   }
-  const undated = doc.entries.filter((e) => Number.isNaN(Date.parse(e.expires)));
+  const undated = doc.entries.filter((e) => parseExpiry(e.expires) === undefined);
   if (undated.length)
     throw new HarnessError(
       'E_USAGE',
-      `allowlist ${path}: expires is not a date for ${undated.map((e) => e.id).join(', ')}`,
+      `allowlist ${path}: expires is not a real date (YYYY-MM-DD) for ${undated.map((e) => e.id).join(', ')}`,
     );
   return doc.entries;
 }

@@ -1,5 +1,5 @@
 import { plural, terminalLine } from './console.js';
-import { decide, outcomeOf, type ExitCode } from './grade.js';
+import { decide, isJudged, isMust, outcomeOf, type ExitCode } from './grade.js';
 import type { CheckResult, CheckStatus, ReportDocument } from './types.js';
 
 /**
@@ -10,6 +10,11 @@ import type { CheckResult, CheckStatus, ReportDocument } from './types.js';
  * - a check errored, or the runner's verdict is `error` (the report could not judge; exit code 2, unless a
  *   reason above or below blocks with 1);
  * - a check that passed in the baseline now fails or errors, at any level (a regression), unless allowed;
+ * - a check judged in the baseline (passed or failed) is skipped now: the judged coverage dropped, so a
+ *   missing secret or user in CI cannot turn a failing check into a silent pass, unless allowed;
+ * - the report was made against the embedded stand-in while the baseline came from a real target (an empty
+ *   ONEZONE_TARGET in CI);
+ * - no MUST check was judged at all (exit 2: the report says nothing about the target);
  * - an allowlist entry that applies to this profile has expired (it says so, even if the check passes now);
  * - an allowlist entry is stale: its check passes now, or no such check exists. Stale entries block, as in
  *   the MCP conformance suite's expected-failures list: a fixed defect must be taken off the list, or the
@@ -21,7 +26,10 @@ export interface AllowlistEntry {
   id: string;
   /** Why the deviation is accepted, e.g. an upstream issue link. */
   reason: string;
-  /** ISO date (YYYY-MM-DD) or date-time; the entry stops allowing at that instant (a date means 00:00 UTC). */
+  /**
+   * ISO date (YYYY-MM-DD) or date-time; the entry stops allowing at that instant (a date means 00:00 UTC).
+   * An impossible date (2099-02-30) is refused, not rolled over into March.
+   */
   expires: string;
   /** When set, the entry applies only to reports with this target profile. */
   profile?: string;
@@ -50,6 +58,8 @@ export interface GateResult {
   /** Failing MUST checks not covered by the allowlist. */
   newFailures: string[];
   regressions: Regression[];
+  /** Checks judged in the baseline and skipped now. */
+  coverageLost: string[];
   /** Failing checks an unexpired allowlist entry covers. */
   allowed: string[];
   expiredAllowlist: AllowlistEntry[];
@@ -58,7 +68,7 @@ export interface GateResult {
 
 export function gate(report: ReportDocument, { baseline, allowlist = [], now }: GateOptions): GateResult {
   const entries = allowlist.filter((e) => e.profile === undefined || e.profile === report.target.profile);
-  const isExpired = (e: AllowlistEntry): boolean => !(now.getTime() < Date.parse(e.expires));
+  const isExpired = (e: AllowlistEntry): boolean => !(now.getTime() < (parseExpiry(e.expires) ?? -Infinity));
   const activeFor = (id: string): AllowlistEntry | undefined => entries.find((e) => e.id === id && !isExpired(e));
   const byId = new Map(report.checks.map((c) => [c.id, c]));
   const lines: string[] = [];
@@ -78,6 +88,13 @@ export function gate(report: ReportDocument, { baseline, allowlist = [], now }: 
   }
 
   const regressions: Regression[] = [];
+  const coverageLost: string[] = [];
+  const embeddedAgainstReal = baseline !== undefined && report.target.embedded && !baseline.target.embedded;
+  if (embeddedAgainstReal) {
+    lines.push(
+      `TARGET     this report was made against the embedded stand-in, the baseline against ${oneLine(baseline.target.url)}: is ONEZONE_TARGET empty?`,
+    );
+  }
   if (baseline) {
     if (baseline.target.profile !== report.target.profile) {
       lines.push(
@@ -90,9 +107,20 @@ export function gate(report: ReportDocument, { baseline, allowlist = [], now }: 
         lines.push(`note       ${was.id} is in the baseline but not in this report`);
         continue;
       }
+      if (isJudged(was) && cur.status === 'skipped') {
+        const entry = activeFor(cur.id);
+        if (entry) {
+          allowed.add(cur.id);
+          lines.push(`allowed    ${cur.id} [${cur.level}] skipped until ${entry.expires}: ${entry.reason}`);
+        } else {
+          coverageLost.push(cur.id);
+          lines.push(
+            `COVERAGE   ${cur.id} [${cur.level}] ${was.status} in the baseline, skipped now: ${oneLine(cur.message)}`,
+          );
+        }
+        continue;
+      }
       if (was.status !== 'passed' || (cur.status !== 'failed' && cur.status !== 'errored')) {
-        if (was.status === 'passed' && cur.status === 'skipped')
-          lines.push(`note       ${cur.id} passed in the baseline, skipped now: ${oneLine(cur.message)}`);
         if (was.status !== 'passed' && cur.status === 'passed')
           lines.push(`fixed      ${cur.id} ${was.status} in the baseline, passes now`);
         continue;
@@ -135,11 +163,20 @@ export function gate(report: ReportDocument, { baseline, allowlist = [], now }: 
     lines.push(`STALE      allowlist entry ${e.id}: ${why}; remove the entry`);
   }
 
+  const mustJudged = report.checks.filter((c) => isMust(c) && isJudged(c)).length;
+  if (mustJudged === 0)
+    lines.push('UNJUDGED   no MUST check was judged: this report says nothing about the target’s conformance');
+
   // Run-level errors alone (e.g. a cleanup problem) do not decide: the runner's verdict says whether they
   // stopped it from judging. A definite reason to block outranks "could not judge", as in the runner.
-  const couldNotJudge = report.verdict === 'error' || erroredChecks.length > 0;
+  const couldNotJudge = report.verdict === 'error' || erroredChecks.length > 0 || mustJudged === 0;
   const blocked =
-    newFailures.length > 0 || regressions.length > 0 || expiredAllowlist.length > 0 || staleAllowlist.length > 0;
+    newFailures.length > 0 ||
+    regressions.length > 0 ||
+    coverageLost.length > 0 ||
+    embeddedAgainstReal ||
+    expiredAllowlist.length > 0 ||
+    staleAllowlist.length > 0;
   const exitCode = decide(blocked, couldNotJudge);
   lines.push(verdictLine(report, exitCode));
   return {
@@ -148,10 +185,25 @@ export function gate(report: ReportDocument, { baseline, allowlist = [], now }: 
     exitCode,
     newFailures,
     regressions,
+    coverageLost,
     allowed: [...allowed],
     expiredAllowlist,
     staleAllowlist,
   };
+}
+
+/**
+ * The instant an allowlist entry expires, or undefined when `expires` is not a real date: Date.parse rolls
+ * 2099-02-30 over into 2 March, so the calendar date is checked against what it became.
+ */
+export function parseExpiry(expires: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(T.+)?$/.exec(expires);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  const at = Date.parse(expires);
+  return Number.isNaN(at) ? undefined : at;
 }
 
 /** An entry is stale when its check exists and passes, or the check does not exist at all (typo or retired). */

@@ -12,12 +12,19 @@ export type Outcome = 'pass' | 'fail' | 'warning' | 'error' | 'skip';
 
 export type ExitCode = ReportDocument['exitCode'];
 
+/** A MUST check decides conformance; SHOULD and MAY checks only warn. */
+export const isMust = (check: Pick<CheckResult, 'level'>): boolean => check.level === 'MUST';
+
+/** A judged check said something about the target (passed or failed); a skipped or errored one did not. */
+export const isJudged = (check: Pick<CheckResult, 'status'>): boolean =>
+  check.status === 'passed' || check.status === 'failed';
+
 export function outcomeOf(check: Pick<CheckResult, 'status' | 'level'>): Outcome {
   switch (check.status) {
     case 'passed':
       return 'pass';
     case 'failed':
-      return check.level === 'MUST' ? 'fail' : 'warning';
+      return isMust(check) ? 'fail' : 'warning';
     case 'errored':
       return 'error';
     case 'skipped':

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { fromRoot } from '../paths.js';
-import { gate, type AllowlistEntry } from '../report/gate.js';
+import { gate, parseExpiry, type AllowlistEntry } from '../report/gate.js';
 import { gateCli } from '../report/gate-cli.js';
 import { grade } from '../report/grade.js';
 import type { CheckResult, ReportDocument } from '../report/types.js';
@@ -137,6 +137,53 @@ describe('release gate', () => {
     expect(g.lines.some((l) => l.startsWith('ERROR      lifecycle-delete'))).to.equal(true);
   });
 
+  it('refuses an impossible allowlist date instead of rolling it over (2099-02-30 is not 2 March)', () => {
+    expect(parseExpiry('2099-02-30')).to.equal(undefined);
+    expect(parseExpiry('2027-02-29')).to.equal(undefined);
+    expect(parseExpiry('2027-13-01')).to.equal(undefined);
+    expect(parseExpiry('2028-02-29')).to.equal(Date.UTC(2028, 1, 29));
+    expect(parseExpiry('2099-02-28T12:00:00Z')).to.equal(Date.UTC(2099, 1, 28, 12));
+    // Given to gate() directly, such an entry allows nothing.
+    const g = gate(fail, { allowlist: [allow('auth-basic-wrong-password', '2099-02-30')], now: NOW });
+    expect(g).to.include({ ok: false, exitCode: 1 });
+  });
+
+  it('cannot judge a report in which no MUST check was judged', () => {
+    const r = structuredClone(pass);
+    for (const c of r.checks) if (c.level === 'MUST') Object.assign(c, { status: 'skipped', message: 'needs --user' });
+    const g = gate({ ...r, ...grade(r.checks, r.errors) }, { now: NOW });
+    expect(g).to.include({ ok: false, exitCode: 2 });
+    expect(g.lines).to.include(
+      'UNJUDGED   no MUST check was judged: this report says nothing about the target’s conformance',
+    );
+  });
+
+  it('blocks when the judged coverage dropped against the baseline (a check judged there is skipped now)', () => {
+    const now = withStatus(pass, 'auth-basic-valid', 'skipped', 'needs --user NAME:PASSWORD');
+    const g = gate(now, { baseline: pass, now: NOW });
+    expect(g).to.include({ ok: false, exitCode: 1 });
+    expect(g.coverageLost).to.deep.equal(['auth-basic-valid']);
+    expect(g.lines).to.include(
+      'COVERAGE   auth-basic-valid [MUST] passed in the baseline, skipped now: needs --user NAME:PASSWORD',
+    );
+    // A failing check that goes unjudged must not become a silent pass either.
+    const failing = withStatus(fail, 'auth-basic-wrong-password', 'skipped', 'needs --user');
+    expect(gate(failing, { baseline: fail, now: NOW }).coverageLost).to.deep.equal(['auth-basic-wrong-password']);
+    // Without a baseline there is nothing to compare with.
+    expect(gate(now, { now: NOW }).ok).to.equal(true);
+  });
+
+  it('blocks a report made against the embedded stand-in when the baseline came from a real target', () => {
+    const real = structuredClone(pass);
+    real.target = { ...real.target, url: 'https://zone.example.org/api/v3/onezone', embedded: false };
+    const g = gate(pass, { baseline: real, now: NOW });
+    expect(g).to.include({ ok: false, exitCode: 1 });
+    expect(g.lines[0]).to.equal(
+      'TARGET     this report was made against the embedded stand-in, the baseline against https://zone.example.org/api/v3/onezone: is ONEZONE_TARGET empty?',
+    );
+    expect(gate(real, { baseline: real, now: NOW }).ok).to.equal(true);
+  });
+
   describe('npm run gate (gate-cli)', () => {
     let dir: string;
     const write = (name: string, value: unknown): string => {
@@ -186,6 +233,10 @@ describe('release gate', () => {
       const noReason = cli(['--report', 'ok.json', '--allowlist', 'allow.json']);
       expect(noReason.code).to.equal(2);
       expect(noReason.err).to.include("must have required property 'reason'");
+      write('feb30.json', { entries: [allow('auth-basic-wrong-password', '2099-02-30')] });
+      const feb30 = cli(['--report', 'ok.json', '--allowlist', 'feb30.json']);
+      expect(feb30.code).to.equal(2);
+      expect(feb30.err).to.include('expires is not a real date (YYYY-MM-DD) for auth-basic-wrong-password');
     });
 
     it('runs as a program and sets the exit code', () => {
