@@ -301,7 +301,8 @@ const DECODERS: Readonly<Record<string, (b: Buffer, max: number) => Buffer>> = {
   deflate: (b, max) => {
     try {
       return inflateSync(b, { maxOutputLength: max });
-    } catch {
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw e;
       return inflateRawSync(b, { maxOutputLength: max });
     }
   },
@@ -339,6 +340,9 @@ async function readEncoded(
     if (decode === undefined) throw new Error(`unknown content-coding "${encoding}"`);
     decoded = raw.length === 0 ? raw : decode(raw, maxBytes);
   } catch (e) {
+    // A decompression bomb: the decoded body would pass the cap, which holds for decoded bytes too.
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new HarnessError('E_BODY_TOO_LARGE', `the ${encoding}-decoded body exceeds the cap of ${maxBytes} bytes`);
     decoded = raw;
     encodingError = `the body does not decode as content-encoding ${encoding}: ${(e as Error).message}`;
   }
@@ -395,6 +399,10 @@ export function toHarnessError(e: unknown, req: HttpRequest, timeoutMs: number, 
   }
   if (codes.some((c) => TLS_CODES.test(c)) || /certificate|SSL|TLS/i.test(message)) {
     return new HarnessError('E_TLS', `${where}: TLS failure (${codes[0] ?? message}): ${message}`, { cause: e });
+  }
+  if (has('UND_ERR_INVALID_ARG')) {
+    // undici refuses what HTTP cannot carry (a path with a space or CR/LF, a bad header): nothing was sent.
+    return new HarnessError('E_UNSENDABLE', `${where}: not sent, HTTP cannot carry it (${message})`, { cause: e });
   }
   if (has('UND_ERR_HEADERS_OVERFLOW')) {
     return new HarnessError(
