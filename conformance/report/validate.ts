@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { fromRoot } from '../paths.js';
 import { exitCodeOf, summarize } from './grade.js';
@@ -19,7 +18,8 @@ export const REPORT_SCHEMA_PATH = fromRoot('conformance', 'report', 'report.sche
  * schema as it is now (its SHA-256), so an edited schema is never judged by a stale validator; otherwise
  * (running from source, or a schema edited since the build) the schema is compiled here as before.
  */
-export const PRECOMPILED_VALIDATOR_PATH = fileURLToPath(new URL('./report-schema.validator.cjs', import.meta.url));
+// Named from the root, not from this module: the bundled command (dist/bin/) must find it too.
+export const PRECOMPILED_VALIDATOR_PATH = fromRoot('dist', 'conformance', 'report', 'report-schema.validator.cjs');
 
 export type ReportValidation = { ok: true; report: ReportDocument } | { ok: false; errors: string[] };
 
