@@ -398,7 +398,17 @@ export function toHarnessError(e: unknown, req: HttpRequest, timeoutMs: number, 
     return new HarnessError('E_TIMEOUT', `${where}: no complete answer within ${timeoutMs} ms`, { cause: e });
   }
   if (codes.some((c) => TLS_CODES.test(c)) || /certificate|SSL|TLS/i.test(message)) {
-    return new HarnessError('E_TLS', `${where}: TLS failure (${codes[0] ?? message}): ${message}`, { cause: e });
+    // The two usual mistakes behind a TLS failure, said in the message: a certificate the system does not
+    // trust, and https:// to a port that speaks plain HTTP (its answer is no TLS record).
+    const plain = codes.some((c) => /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST/.test(c));
+    const hint = plain
+      ? '; the port seems to speak plain HTTP: is the target http://?'
+      : /certificate|CERT|UNABLE_TO|SELF_SIGNED/i.test(codes.join(' ') + message)
+        ? '; trust its CA with --ca FILE (or, for a test zone, --insecure)'
+        : '';
+    return new HarnessError('E_TLS', `${where}: TLS failure (${codes[0] ?? message}): ${message}${hint}`, {
+      cause: e,
+    });
   }
   if (has('UND_ERR_INVALID_ARG')) {
     // undici refuses what HTTP cannot carry (a path with a space or CR/LF, a bad header): nothing was sent.

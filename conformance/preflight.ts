@@ -111,9 +111,11 @@ async function answer(p: Promise<HttpResponse>): Promise<HttpResponse | HarnessE
 
 function notServed(targetUrl: string, who: string, res: HttpResponse): HarnessError {
   const path = new URL(targetUrl).pathname.replace(/\/+$/, '');
-  const hint = path.endsWith(API_PREFIX)
-    ? 'check the base URL'
-    : `is the base URL missing ${API_PREFIX}? (it is ${path || '/'})`;
+  const hint = /\/user\/client_tokens$/.test(path)
+    ? `the base URL must end before /user/client_tokens (e.g. …${API_PREFIX})`
+    : path.endsWith(API_PREFIX)
+      ? 'check the base URL'
+      : `is the base URL missing ${API_PREFIX}? (it is ${path || '/'})`;
   return stop(
     'E_BASE_URL',
     `GET ${path}/user/client_tokens with ${who} answers ${res.status}: the base URL does ` +

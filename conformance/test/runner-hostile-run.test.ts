@@ -167,6 +167,29 @@ describe('runs against hostile targets', function () {
       expect(r.checks).to.deep.equal([]);
     });
 
+    it('a base URL that already ends with the operation path', async () => {
+      const s = keep(await startStandin({}));
+      const r = await runConformance(standinConfig(s, { target: s.url + '/user/client_tokens' }));
+      expect(r.exitCode, notPassed(r)).to.equal(2);
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_BASE_URL']);
+      expect(r.errors[0]?.message).to.include('must end before /user/client_tokens');
+    });
+
+    it('https:// against a plain-HTTP port', async () => {
+      const s = keep(await startStandin({}));
+      const r = await runConformance(standinConfig(s, { target: s.url.replace(/^http:/, 'https:') }));
+      expect(r.exitCode).to.equal(2);
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_TLS']);
+      expect(r.errors[0]?.message).to.include('is the target http://?');
+    });
+
+    it('an HTTPS zone whose CA is not trusted: E_TLS with the hint to give --ca', async () => {
+      const s = keep(await startStandin({ https: true }));
+      const r = await runConformance(standinConfig(s));
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_TLS']);
+      expect(r.errors[0]?.message).to.include('--ca FILE');
+    });
+
     it('a wrong --user password', async () => {
       const s = keep(await startStandin({}));
       const [u] = s.users;
