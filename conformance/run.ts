@@ -44,7 +44,7 @@ export interface RunOptions {
 }
 
 /** What one check did, before it becomes a CheckResult. */
-export interface Outcome {
+export interface CheckOutcome {
   readonly status: CheckStatus;
   readonly message: string;
   readonly code?: string;
@@ -52,7 +52,7 @@ export interface Outcome {
   readonly exchanges: Exchange[];
 }
 
-export function toCheckResult(check: CheckDefinition, o: Outcome): CheckResult {
+export function toCheckResult(check: CheckDefinition, o: CheckOutcome): CheckResult {
   return {
     id: check.id,
     level: check.level,
@@ -79,7 +79,7 @@ const isAssertion = (e: unknown): e is Error =>
   e instanceof AssertionError || (e instanceof Error && e.name === 'AssertionError');
 
 /** Classifies what a check threw: the one place where fail, skip and error are told apart. */
-export function classify(e: unknown, redactor: Redactor): Pick<Outcome, 'status' | 'message' | 'code'> {
+export function classifyThrown(e: unknown, redactor: Redactor): Pick<CheckOutcome, 'status' | 'message' | 'code'> {
   const msg = (x: unknown): string => redactor.redact(x instanceof Error ? x.message : String(x));
   if (isAssertion(e)) return { status: 'failed', message: msg(e) };
   if (isPreconditionError(e)) return { status: 'skipped', message: msg(e), code: e.code };
@@ -95,17 +95,17 @@ export async function executeCheck(
   check: CheckDefinition,
   session: CheckSession,
   statusOf: (id: string) => CheckStatus | undefined = () => undefined,
-): Promise<Outcome> {
+): Promise<CheckOutcome> {
   const { redactor } = session.opts;
   const started = performance.now();
   const exchanges: Exchange[] = [];
-  const done = (o: Pick<Outcome, 'status' | 'message' | 'code'>): Outcome => ({
+  const done = (o: Pick<CheckOutcome, 'status' | 'message' | 'code'>): CheckOutcome => ({
     ...o,
     durationMs: Math.round(performance.now() - started),
     exchanges,
   });
   const why = unmetPrecondition(check, session.opts, statusOf);
-  if (why) return done(classify(why, redactor));
+  if (why) return done(classifyThrown(why, redactor));
   try {
     const notes: string[] = [];
     await check.run(session.contextFor(check.requires ?? [], exchanges, notes));
@@ -113,7 +113,7 @@ export async function executeCheck(
   } catch (e) {
     // A failed memoised fact carries the exchange that shows it; make it this check's evidence too.
     if (e instanceof HttpFailure && !exchanges.includes(e.exchange)) exchanges.push(e.exchange);
-    return done(classify(e, redactor));
+    return done(classifyThrown(e, redactor));
   }
 }
 
@@ -130,12 +130,12 @@ export function executionOrder(checks: readonly CheckDefinition[]): CheckDefinit
 /** Runs the checks as a mocha suite, in executionOrder, and returns one outcome per check. */
 async function runSuite(
   checks: readonly CheckDefinition[],
-  exec: (c: CheckDefinition, statusOf: (id: string) => CheckStatus | undefined) => Promise<Outcome>,
+  exec: (c: CheckDefinition, statusOf: (id: string) => CheckStatus | undefined) => Promise<CheckOutcome>,
   perCheckTimeoutMs: number,
-  onOutcome: (c: CheckDefinition, o: Outcome) => void,
-): Promise<Map<string, Outcome>> {
-  const outcomes = new Map<string, Outcome>();
-  const record = (c: CheckDefinition, o: Outcome): void => {
+  onOutcome: (c: CheckDefinition, o: CheckOutcome) => void,
+): Promise<Map<string, CheckOutcome>> {
+  const outcomes = new Map<string, CheckOutcome>();
+  const record = (c: CheckDefinition, o: CheckOutcome): void => {
     if (outcomes.has(c.id)) return; // a late result after a mocha timeout must not overwrite it
     outcomes.set(c.id, o);
     onOutcome(c, o);

@@ -8,7 +8,8 @@ import type { CheckDefinition } from './types.js';
  * drift from the code. Written by `npm run docs` (conformance/tools/generate.ts), checked by `npm run docs:check`.
  */
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|');
+/** Text inside a Markdown table cell: only `|` needs escaping there. */
+const tableText = (s: string): string => s.replace(/\|/g, '\\|');
 
 function faultsCatching(id: string): string {
   const ids = FAULTS.filter((f) => (f.catches as readonly string[]).includes(id)).map((f) => `\`${f.id}\``);
@@ -26,7 +27,7 @@ function conditions(c: CheckDefinition): string {
 }
 
 function checkRow(c: CheckDefinition): string {
-  return `| \`${c.id}\` | ${c.level} | ${cell(c.title)} | ${conditions(c)} | \`${c.specRef}\` | ${faultsCatching(c.id)} |`;
+  return `| \`${c.id}\` | ${c.level} | ${tableText(c.title)} | ${conditions(c)} | \`${c.specRef}\` | ${faultsCatching(c.id)} |`;
 }
 
 function profileRow(p: Profile): string {

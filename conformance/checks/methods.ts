@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { HttpResponse } from '../http.js';
 import { expectSameList, expectStatus } from './assert.js';
 import { factKey } from './context/facts.js';
+import { LIST_PATH } from './list.js';
 import type { CheckContext } from './types.js';
 import { defineCheck } from './types.js';
 
@@ -96,7 +97,7 @@ export const trailingSlash = defineCheck({
     const { user } = ctx;
     const { tokens } = await ctx.userList();
     expectSameList(
-      await ctx.get({ kind: 'basic', user }, { path: '/user/client_tokens/' }),
+      await ctx.get({ kind: 'basic', user }, { path: `${LIST_PATH}/` }),
       tokens,
       'the path with a trailing slash',
     );

@@ -19,7 +19,7 @@ export type Auth =
  * Whose request it is, for the secrets checks: `user` and `other` when the credentials are valid ones of
  * that user, `nobody` for no or invalid credentials. When omitted it is derived from the credentials.
  */
-export type Principal = 'user' | 'other' | 'nobody';
+export type Requester = 'user' | 'other' | 'nobody';
 
 export interface RequestOptions {
   /** Path below the base URL; default `/user/client_tokens`. */
@@ -27,7 +27,7 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
   /** Whose response it is; a function when only the answer tells (a request carrying two users' credentials). */
-  readonly as?: Principal | ((res: HttpResponse) => Principal);
+  readonly as?: Requester | ((res: HttpResponse) => Requester);
 }
 
 /** A token list read from the target, with the response that carried it. */

@@ -10,7 +10,7 @@ import { defineCheck } from '../checks/types.js';
 import { HttpClient } from '../http.js';
 import { getProfile, type ProfileId } from '../profiles.js';
 import { Redactor } from '../redact.js';
-import { executeCheck, runConformance, type Outcome } from '../run.js';
+import { executeCheck, runConformance, type CheckOutcome } from '../run.js';
 import { startStandin } from '../standin/server.js';
 import { mintToken, serializeToken } from '../token/index.js';
 
@@ -72,7 +72,7 @@ async function judge(
   handler: Handler,
   allowWrites = false,
   profileId: ProfileId = 'onezone-20.02',
-): Promise<Outcome> {
+): Promise<CheckOutcome> {
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/onezone`;

@@ -8,7 +8,7 @@ import { HttpClient } from '../http.js';
 import { getProfile, type ProfileId } from '../profiles.js';
 import { findSecretSpellings, Redactor } from '../redact.js';
 import { mintToken, serializeToken } from '../token/index.js';
-import { executeCheck, type Outcome } from '../run.js';
+import { executeCheck, type CheckOutcome } from '../run.js';
 
 /**
  * Single checks against tiny programmable servers: each rule shown failing on a response that breaks exactly
@@ -139,7 +139,7 @@ const SERVERS = {
 type ServerName = keyof typeof SERVERS;
 
 interface Expected {
-  readonly status: Outcome['status'];
+  readonly status: CheckOutcome['status'];
   readonly message?: RegExp;
   readonly code?: RegExp;
 }
@@ -196,7 +196,7 @@ describe('single checks against programmable servers', function () {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   });
 
-  async function judge(id: string, handler: Handler, profileId: ProfileId = 'onezone-17.06'): Promise<Outcome> {
+  async function judge(id: string, handler: Handler, profileId: ProfileId = 'onezone-17.06'): Promise<CheckOutcome> {
     const server = createServer(handler);
     servers.push(server);
     await new Promise<void>((r) => {

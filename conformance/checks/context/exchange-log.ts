@@ -1,12 +1,12 @@
 import type { Credentials } from '../../config.js';
 import type { Exchange } from '../../report/types.js';
-import type { Auth, Principal } from '../types.js';
+import type { Auth, Requester } from '../types.js';
 import type { Owner } from './ledger.js';
 
 /** One response of the run, as the secrets and error-body checks need it. Kept in memory only. */
 export interface LoggedResponse {
   readonly auth: Auth;
-  readonly as: Principal | undefined;
+  readonly as: Requester | undefined;
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   /** Token-like strings (quoted, 40+ token characters) found in the body. */
@@ -24,8 +24,8 @@ export interface ExchangeLogView {
   readonly entries: readonly LoggedResponse[];
   /** Tokens the run knows to belong to `who` (listed, created or given). */
   knownTokens(who: Owner): ReadonlySet<string>;
-  /** Whose response this was, judged with everything the run has learnt (see Principal). */
-  principalOf(entry: LoggedResponse): Principal;
+  /** Whose response this was, judged with everything the run has learnt (see Requester). */
+  principalOf(entry: LoggedResponse): Requester;
 }
 
 /**
@@ -54,7 +54,7 @@ export class ExchangeLog implements ExchangeLogView {
     this.#known[who].add(token);
   }
 
-  principalOf(entry: LoggedResponse): Principal {
+  principalOf(entry: LoggedResponse): Requester {
     if (entry.status >= 400) return 'nobody';
     if (entry.as) return entry.as;
     const a = entry.auth;
