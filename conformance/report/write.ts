@@ -1,5 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { HarnessError } from '../errors.js';
 import { findSecretSpellings, maskSecretSpellings } from '../redact.js';
 import { formatBadge } from './formatters/badge.js';
@@ -67,18 +69,61 @@ export async function writeReports(dir: string, report: ReportDocument, options:
     });
     return [name, scrubbed.text] as const;
   });
+  const target = await prepareReportDir(dir);
   try {
-    await mkdir(dir, { recursive: true });
     const paths: string[] = [];
-    for (const [name, text] of outputs) {
-      const path = join(dir, name);
-      await writeFile(path, text);
-      paths.push(path);
-    }
+    for (const [name, text] of outputs) paths.push(await writeNoFollow(target, name, text));
     return paths;
   } catch (e) {
-    throw new HarnessError('E_REPORT', `reports could not be written to ${dir}: ${(e as Error).message}`, { cause: e });
+    throw new HarnessError('E_REPORT', `reports could not be written to ${target}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
+}
+
+/**
+ * Validates and creates the report directory and returns its absolute path (relative paths resolve from
+ * `cwd`, the directory the command was typed in). Meant to run before the first request, so that a run
+ * never does its work (and its writes on the target) only to find nowhere to put the evidence. Refuses an
+ * empty value (E_USAGE: it would write into the current directory), a path that is not a directory, and
+ * a directory that cannot be written (E_REPORT).
+ */
+export async function prepareReportDir(dir: string, cwd: string = process.cwd()): Promise<string> {
+  if (dir.trim() === '') throw new HarnessError('E_USAGE', '--report-dir is empty: give a directory for the reports');
+  const target = resolve(cwd, dir);
+  try {
+    await mkdir(target, { recursive: true });
+    if (!(await stat(target)).isDirectory()) throw new Error('not a directory');
+    await access(target, constants.W_OK);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new HarnessError('E_REPORT', `the report directory ${target} cannot be used: ${why}`, { cause: e });
+  }
+  return target;
+}
+
+/**
+ * Writes `name` in `dir` without following a symlink planted there: the text goes to a new temporary file
+ * (O_EXCL and O_NOFOLLOW: never an existing path), which is then renamed over the name; rename replaces a
+ * symlink itself, never the file it points to. A reader never sees a half-written report either.
+ */
+async function writeNoFollow(dir: string, name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const file = await open(tmp, flags, 0o644);
+  try {
+    try {
+      await file.writeFile(text);
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  return path;
 }
 
 /**

@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -7,7 +16,7 @@ import { HarnessError } from '../errors.js';
 import { fromRoot } from '../paths.js';
 import type { ReportDocument } from '../report/types.js';
 import { findSecretSpellings } from '../redact.js';
-import { assertNoSecrets, scrubSecrets, writeReports } from '../report/write.js';
+import { assertNoSecrets, prepareReportDir, scrubSecrets, writeReports } from '../report/write.js';
 import type { RunningStandin } from '../standin/server.js';
 
 const FILES = ['badge.svg', 'junit.xml', 'report.html', 'report.json', 'report.md'];
@@ -58,6 +67,42 @@ describe('writeReports', () => {
     expect(e).to.be.instanceOf(HarnessError).with.property('code', 'E_REPORT');
     expect((e as Error).message).to.match(/\/verdict/);
     expect(existsSync(join(dir, 'x'))).to.equal(false);
+  });
+
+  it('never writes through a symlink planted in the report directory', async () => {
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    const out = join(dir, 'out');
+    await prepareReportDir(out);
+    symlinkSync(victim, join(out, 'report.html'));
+    symlinkSync(join(dir, 'nowhere'), join(out, 'badge.svg')); // a dangling one would create its target
+    await writeReports(out, fixture('report-fail.json'));
+    expect(readFileSync(victim, 'utf8')).to.equal('precious');
+    expect(existsSync(join(dir, 'nowhere'))).to.equal(false);
+    for (const name of FILES) expect(lstatSync(join(out, name)).isFile(), name).to.equal(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).to.match(/^<!DOCTYPE html>/);
+    expect(readdirSync(out).sort()).to.deep.equal(FILES); // no temporary file left behind
+  });
+
+  describe('prepareReportDir (called before the first request)', () => {
+    it('creates the directory, resolved from the given working directory, and returns its absolute path', async () => {
+      expect(await prepareReportDir('a/b', dir)).to.equal(join(dir, 'a', 'b'));
+      expect(lstatSync(join(dir, 'a', 'b')).isDirectory()).to.equal(true);
+      expect(await prepareReportDir(join(dir, 'a', 'b'))).to.equal(join(dir, 'a', 'b'));
+    });
+
+    it('refuses an empty value (E_USAGE) and a path that is not a directory (E_REPORT)', async () => {
+      for (const empty of ['', '  ']) {
+        const e = await rejection(prepareReportDir(empty, dir));
+        expect(e).to.be.instanceOf(HarnessError).with.property('code', 'E_USAGE');
+      }
+      writeFileSync(join(dir, 'file'), 'x');
+      for (const bad of ['file', 'file/sub']) {
+        const e = await rejection(prepareReportDir(bad, dir));
+        expect(e, bad).to.be.instanceOf(HarnessError).with.property('code', 'E_REPORT');
+        expect((e as Error).message).to.include(join(dir, 'file'));
+      }
+    });
   });
 
   describe('secret scrubber (defence in depth behind redaction)', () => {
