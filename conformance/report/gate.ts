@@ -1,4 +1,5 @@
 import { plural, terminalLine } from './console.js';
+import { tlsUnverified } from './formatters/common.js';
 import { decide, isJudged, isMust, outcomeOf, type ExitCode } from './grade.js';
 import type { CheckResult, CheckStatus, ReportDocument } from './types.js';
 
@@ -163,6 +164,10 @@ export function gate(report: ReportDocument, { baseline, allowlist = [], now }: 
     lines.push(`STALE      allowlist entry ${e.id}: ${why}; remove the entry`);
   }
 
+  if (tlsUnverified(report))
+    lines.push(
+      'INSECURE   the run did not verify the target’s TLS certificate (--insecure): anyone on the path could have answered',
+    );
   const mustJudged = report.checks.filter((c) => isMust(c) && isJudged(c)).length;
   if (mustJudged === 0)
     lines.push('UNJUDGED   no MUST check was judged: this report says nothing about the target’s conformance');

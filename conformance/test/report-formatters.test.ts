@@ -211,4 +211,39 @@ describe('report formatters (pure functions of the canonical document)', () => {
       expect(svg).to.match(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="\d+" height="20"/);
     });
   });
+
+  describe('a run with --insecure', () => {
+    const insecure = (): ReportDocument => {
+      const r = fixture('report-pass.json');
+      r.target = {
+        ...r.target,
+        url: 'https://zone.example.org/api/v3/onezone',
+        embedded: false,
+        tls: { verify: false },
+      };
+      return r;
+    };
+    const verified = (): ReportDocument => {
+      const r = insecure();
+      r.target.tls = { verify: true };
+      return r;
+    };
+
+    it('says so in report.md, junit.xml (a property and the suite name), the badge and report.html', () => {
+      expect(formatMarkdown(insecure())).to.include('**TLS not verified** (`--insecure`)');
+      const xml = formatJunit(insecure());
+      expect(xml).to.include('<property name="tls.verify" value="false"/>');
+      expect(xml).to.match(/<testsuite name="onezone-client-tokens-conformance \(onezone-17\.06, TLS NOT verified\)"/);
+      expect(formatBadge(insecure())).to.include('passing 36/36 (TLS not verified)');
+      expect(formatHtml(insecure())).to.include('TLS not verified (--insecure)');
+    });
+
+    it('says nothing of it when TLS was verified', () => {
+      expect(formatMarkdown(verified())).not.to.include('TLS not verified');
+      expect(formatJunit(verified()))
+        .to.include('<property name="tls.verify" value="true"/>')
+        .and.not.include('NOT verified');
+      expect(formatBadge(verified())).not.to.include('TLS');
+    });
+  });
 });

@@ -184,6 +184,17 @@ describe('release gate', () => {
     expect(gate(real, { baseline: real, now: NOW }).ok).to.equal(true);
   });
 
+  it('says in its output that the run did not verify TLS (--insecure), without blocking on it', () => {
+    const r = structuredClone(pass);
+    r.target = { ...r.target, url: 'https://zone.example.org/api/v3/onezone', tls: { verify: false } };
+    const g = gate(r, { now: NOW });
+    expect(g).to.include({ ok: true, exitCode: 0 });
+    expect(g.lines).to.include(
+      'INSECURE   the run did not verify the target’s TLS certificate (--insecure): anyone on the path could have answered',
+    );
+    expect(gate(pass, { now: NOW }).lines.join('\n')).not.to.include('INSECURE');
+  });
+
   describe('npm run gate (gate-cli)', () => {
     let dir: string;
     const write = (name: string, value: unknown): string => {

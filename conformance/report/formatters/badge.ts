@@ -1,5 +1,5 @@
 import type { ReportDocument } from '../types.js';
-import { passRatio } from './common.js';
+import { passRatio, tlsUnverified } from './common.js';
 import { escapeXml } from './xml.js';
 
 /**
@@ -11,7 +11,8 @@ export function formatBadge(report: ReportDocument): string {
   const { passed, judged } = passRatio(report);
   const label = 'onezone conformance';
   const word = { conformant: 'passing', 'non-conformant': 'failing', error: 'error' }[report.verdict];
-  const message = `${word} ${passed}/${judged}`;
+  // An unverified target's answers prove little: the badge must not look like every other passing badge.
+  const message = `${word} ${passed}/${judged}${tlsUnverified(report) ? ' (TLS not verified)' : ''}`;
   const colour =
     report.verdict === 'conformant'
       ? report.summary.warnings > 0

@@ -42,6 +42,12 @@ export function exchangeText(x: Exchange): string {
   return lines.join('\n');
 }
 
+/**
+ * True when the run was told not to verify the target's TLS certificate (--insecure): every view says so,
+ * since anyone between the runner and the target could have written the answers this report judges.
+ */
+export const tlsUnverified = (report: ReportDocument): boolean => report.target.tls?.verify === false;
+
 /** The judged checks (skipped ones say nothing about the target) and how many of them passed. */
 export function passRatio(report: ReportDocument): { passed: number; judged: number } {
   const { total, skipped, passed } = report.summary;

@@ -1,6 +1,14 @@
 import { outcomeOf, type Outcome } from '../grade.js';
 import type { CheckResult, ReportDocument } from '../types.js';
-import { checksWithEvidence, exchangeText, formatMs, OUTCOME_LABEL, passRatio, VERDICT_LABEL } from './common.js';
+import {
+  checksWithEvidence,
+  exchangeText,
+  formatMs,
+  OUTCOME_LABEL,
+  passRatio,
+  tlsUnverified,
+  VERDICT_LABEL,
+} from './common.js';
 import { escapeXml } from './xml.js';
 
 /**
@@ -28,7 +36,7 @@ export function formatHtml(report: ReportDocument): string {
 <main>
 <section class="meta">
   <dl>
-    <dt>Target</dt><dd><code>${esc(report.target.url)}</code>${report.target.embedded ? ' <span class="tag">embedded stand-in</span>' : ''}</dd>
+    <dt>Target</dt><dd><code>${esc(report.target.url)}</code>${report.target.embedded ? ' <span class="tag">embedded stand-in</span>' : ''}${tlsUnverified(report) ? ' <span class="tag tag-insecure">TLS not verified (--insecure)</span>' : ''}</dd>
     <dt>Profile</dt><dd><code>${esc(report.target.profile)}</code>${report.target.detection ? ` <span class="muted">detected ${esc(report.target.detection.profile)}: ${esc(report.target.detection.reason)}</span>` : ''}</dd>
     <dt>Run</dt><dd>${esc(report.startedAt)} · ${esc(formatMs(report.durationMs))} · ${esc(report.tool.name)} ${esc(report.tool.version)}</dd>
     <dt>Options</dt><dd>${esc(optionsText(report))}</dd>
@@ -147,7 +155,7 @@ table.checks{border-collapse:collapse;width:100%}
 .pill-pass{background:var(--pass)}.pill-fail{background:var(--fail)}.pill-warning{background:#bf8700}.pill-error{background:var(--error)}.pill-skip{background:#8c959f}
 .level{display:inline-block;border:1px solid var(--line);border-radius:4px;padding:0 5px;font-size:11.5px;font-weight:600}
 .level-MUST{border-color:#1f2328}.level-SHOULD{color:#57606a}.level-MAY{color:#8c959f}
-.tag{background:#ddf4ff;border-radius:4px;padding:0 6px;font-size:12px}
+.tag{background:#ddf4ff;border-radius:4px;padding:0 6px;font-size:12px}.tag-insecure{background:#ffebe9;color:var(--fail);font-weight:600}
 .muted{color:#57606a}
 .evidence{border:1px solid var(--line);border-left-width:6px;border-radius:6px;padding:12px 16px;margin:12px 0}
 .evidence-fail{border-left-color:var(--fail)}.evidence-warning{border-left-color:#d4a72c}.evidence-error{border-left-color:var(--error)}

@@ -1,6 +1,6 @@
 import type { CheckResult, ReportDocument } from '../types.js';
 import { isBlockingError, outcomeOf } from '../grade.js';
-import { exchangeText } from './common.js';
+import { exchangeText, tlsUnverified } from './common.js';
 import { escapeXml, escapeXmlAttr } from './xml.js';
 
 /**
@@ -20,7 +20,7 @@ export function formatJunit(report: ReportDocument): string {
   const tests = summary.total + runErrors.length;
   const errors = summary.errored + runErrors.length;
   const suiteAttrs = attrs({
-    name: `${report.tool.name} (${report.target.profile})`,
+    name: `${report.tool.name} (${report.target.profile}${tlsUnverified(report) ? ', TLS NOT verified' : ''})`,
     tests,
     failures: summary.failed,
     errors,
@@ -35,6 +35,7 @@ export function formatJunit(report: ReportDocument): string {
     ['verdict', report.verdict],
     ['warnings', String(summary.warnings)],
     ['tool.version', report.tool.version],
+    ...(report.target.tls ? [['tls.verify', String(report.target.tls.verify)]] : []),
     ...(report.target.detection
       ? [['detection', `${report.target.detection.profile}: ${report.target.detection.reason}`]]
       : []),

@@ -1,7 +1,7 @@
 import type { CheckResult, ReportDocument } from '../types.js';
 import { terminalSafe } from '../console.js';
 import { outcomeOf } from '../grade.js';
-import { checksWithEvidence, exchangeText, formatMs, OUTCOME_LABEL, VERDICT_LABEL } from './common.js';
+import { checksWithEvidence, exchangeText, formatMs, OUTCOME_LABEL, tlsUnverified, VERDICT_LABEL } from './common.js';
 
 /**
  * report.md, for pull-request comments and release notes: the verdict line, a summary table, then each
@@ -16,6 +16,11 @@ export function formatMarkdown(report: ReportDocument): string {
     `Target ${code(report.target.url)}${report.target.embedded ? ' (embedded stand-in)' : ''} · profile ${code(report.target.profile)}` +
       ` · ${summary.total} checks in ${formatMs(report.durationMs)} · ${cell(report.tool.name)} ${cell(report.tool.version)} · ${report.startedAt}`,
   ];
+  if (tlsUnverified(report))
+    out.push(
+      '',
+      '> ⚠️ **TLS not verified** (`--insecure`): the target’s certificate was not checked, so anyone on the path could have written the answers judged here.',
+    );
   if (report.target.detection)
     out.push(
       '',
