@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { schemaErrors } from '../checks/schemas.js';
 import { fromRoot, isEntryPoint } from '../paths.js';
 import { SPEC_VERSIONS, jsonSchemaFor, loadSpecsFrom, type SpecVersion } from '../spec.js';
 import { unifiedDiff } from './diff.js';
@@ -122,9 +123,6 @@ function compileValidators(root: string): Validators {
   return out;
 }
 
-const ajvMessage = (v: ValidateFunction): string =>
-  (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
-
 function checkBlock(file: string, block: JsonBlock, validators: Validators): DocsProblem | undefined {
   const where = `${file}:${block.line}`;
   let value: unknown;
@@ -140,7 +138,7 @@ function checkBlock(file: string, block: JsonBlock, validators: Validators): Doc
       return { kind: 'json-schema', where, message: `${where}: example-of marker names unknown schema ${key}` };
     return validate(value)
       ? undefined
-      : { kind: 'json-schema', where, message: `${where}: not a valid ${key}: ${ajvMessage(validate)}` };
+      : { kind: 'json-schema', where, message: `${where}: not a valid ${key}: ${schemaErrors(validate)}` };
   }
   // Unmarked hand-written examples may show any version: they must fit the schema of at least one.
   const name = guessSchema(value);
@@ -151,7 +149,7 @@ function checkBlock(file: string, block: JsonBlock, validators: Validators): Doc
   return {
     kind: 'json-schema',
     where,
-    message: `${where}: not a valid ${name} of any version (17.06: ${base ? ajvMessage(base) : '?'})`,
+    message: `${where}: not a valid ${name} of any version (17.06: ${base ? schemaErrors(base) : '?'})`,
   };
 }
 
