@@ -9,11 +9,19 @@ import { HarnessError } from './errors.js';
 
 /**
  * A serialized token: Onedata escapes base64url into "base62" (`_` → `01`, `-` → `02`, ...), so every real
- * token of 17.06 to 21.02 is letters and digits only (real-server-behaviour.md §4).
+ * token of 17.06 to 21.02 is letters and digits only (real-server-behaviour.md §4); 17.06 also reads plain
+ * base64url, so `_` and `-` are let through too. None of these characters can start a dot segment, a
+ * separator, an escape, a query or a fragment, so such a string cannot steer the path it is put in.
  */
-const TOKEN_FORM = /^[A-Za-z0-9]+$/;
+const TOKEN_FORM = /^[A-Za-z0-9_-]+$/;
 
 export const isTokenForm = (token: string): boolean => TOKEN_FORM.test(token);
+
+/**
+ * Shorter than any serialized macaroon (they are 100+ characters): a "token" this short that a target hands
+ * out is not taken as a secret, since masking it (and its halves) everywhere would deface the evidence.
+ */
+export const MIN_TOKEN_LENGTH = 32;
 
 /** The path of one token below the base URL, or undefined when the token could steer it. */
 export function tokenPath(token: string): string | undefined {

@@ -91,6 +91,27 @@ describe('runs against hostile targets', function () {
     expect(r.exitCode).to.equal(1);
   });
 
+  it('a POST answering {"token":"user"} neither defaces the evidence nor leaves the real token behind', async () => {
+    const s = keep(await startStandin({}));
+    const proxy = keep(
+      await proxyTo(s.url, (req) =>
+        req.method === 'POST' ? { status: 200, body: JSON.stringify({ token: 'user' }) } : undefined,
+      ),
+    );
+    const before = await listOf(s);
+    const r = await runConformance(
+      standinConfig(s, { target: proxy.url + new URL(s.url).pathname, allowWrites: true }),
+    );
+    // A string this short is no secret of the run: masking it would have masked every "user" in the report.
+    const urls = r.checks.flatMap((c) => c.exchanges.map((x) => x.request.url));
+    expect(
+      urls.some((u) => u.endsWith('/api/v3/onezone/user/client_tokens')),
+      urls.join('\n'),
+    ).to.equal(true);
+    expect(r.checks.find((c) => c.id === 'lifecycle-create')?.status).to.equal('failed');
+    expect(await listOf(s)).to.deep.equal(before);
+  });
+
   it('an open circuit breaker (503 serviceUnavailable to everyone) is exit 2 E_UNAVAILABLE, no verdict', async () => {
     const body = {
       error: { id: 'serviceUnavailable', description: 'Service required for this operation is offline.' },

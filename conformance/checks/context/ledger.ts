@@ -1,6 +1,6 @@
 import type { Credentials } from '../../config.js';
 import { isHarnessError, PreconditionError } from '../../errors.js';
-import { isTokenForm, tokenPath } from '../../guard.js';
+import { isTokenForm, MIN_TOKEN_LENGTH, tokenPath } from '../../guard.js';
 import type { HttpResponse } from '../../http.js';
 import { fingerprint } from '../../redact.js';
 import type { Exchange } from '../../report/types.js';
@@ -128,7 +128,7 @@ export class TokenLedger {
       throw e;
     }
     const token = (res.json as { token?: unknown } | undefined)?.token;
-    if (typeof token !== 'string' || !isTokenForm(token)) {
+    if (typeof token !== 'string' || !isTokenForm(token) || token.length < MIN_TOKEN_LENGTH) {
       // An answer that names no usable token: a 2xx or a 5xx may still have created one.
       if (res.status < 300 || res.status >= 500) this.#doubt(who);
       return { res, token: typeof token === 'string' ? token : undefined };
