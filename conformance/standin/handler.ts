@@ -2,7 +2,15 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { authenticate, type AuthContext, type AuthLeniency, type Principal } from './auth.js';
 import { apiAllows, apiUnverified, type ApiOperation } from './caveats.js';
 import type { FaultId } from './faults.js';
-import { ALLOWED, isExactJson, KNOWN_METHODS, matchRoute, negotiate, type Route } from './http-rules.js';
+import {
+  ALLOWED,
+  headerLimitStatus,
+  isExactJson,
+  KNOWN_METHODS,
+  matchRoute,
+  negotiate,
+  type Route,
+} from './http-rules.js';
 import { bareJson, empty, json, JSON_TYPE, type Reply } from './reply.js';
 import type { UserRecord } from './state.js';
 import { mintFor, unescaped, deserialize, type TokenIssuer } from './tokens.js';
@@ -27,6 +35,8 @@ export interface IncomingRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** node:http's flat [name, value, …] list, for cowboy's header limits. */
+  rawHeaders?: readonly string[];
   peerIp?: string | undefined;
   /** Reads the body, at most cowboy's read_body length; undefined when it is longer. Called at most once. */
   readBody: () => Promise<Buffer | undefined>;
@@ -54,6 +64,8 @@ const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
 
 export async function handle(d: HandlerDeps, req: IncomingRequest): Promise<Reply> {
   const { behaviour } = d.issuer;
+  const tooLarge = headerLimitStatus(req.rawHeaders ?? [], behaviour.cowboyMajor);
+  if (tooLarge !== undefined) return { ...empty(tooLarge), headers: { connection: 'close' } };
   const route = matchRoute(req.url, behaviour.configurationRelease !== undefined);
   if (route === undefined) return empty(404); // cowboy router: no route, empty body, no content-type, no ACAO
   // HEAD, OPTIONS: rest_handler crashes on them in every release (500), before init/2 sets ACAO.

@@ -70,3 +70,22 @@ export function isExactJson(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   return contentType.trim().toLowerCase() === 'application/json';
 }
+
+/**
+ * cowboy's header limits, checked while parsing, before any route (cowboy 2.3+ cowboy_http: a value over
+ * `max_header_value_length` 4096, a name over `max_header_name_length` 64 or more than `max_headers` 100 →
+ * 431; cowboy 1 cowboy_protocol: 400). The answer is empty, without content-type, and closes the connection.
+ * `rawHeaders` is node:http's flat [name, value, name, value, …] list.
+ */
+export function headerLimitStatus(rawHeaders: readonly string[], cowboyMajor: 1 | 2): number | undefined {
+  const tooLarge = cowboyMajor === 1 ? 400 : 431;
+  if (rawHeaders.length / 2 > 100) return tooLarge;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    const value = rawHeaders[i + 1] ?? '';
+    // cowboy 1 answers an over-long name with 400, as every other header error.
+    if (Buffer.byteLength(name) > 64) return tooLarge;
+    if (Buffer.byteLength(value) > 4096) return tooLarge;
+  }
+  return undefined;
+}

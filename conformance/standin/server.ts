@@ -76,7 +76,9 @@ export async function startStandin(opts: StandinOptions = {}): Promise<RunningSt
     },
   };
   const tls = opts.https ? loadTestTls() : undefined;
-  const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }) : createHttpServer();
+  // Node's own limit (16 KiB of headers, then 431) is raised so that cowboy's per-header limits decide.
+  const limits = { maxHeaderSize: 64 * 1024 };
+  const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert, ...limits }) : createHttpServer(limits);
   const lifecycle = new Lifecycle(server);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void serve(deps, lifecycle, req, res, faults.has('slow') ? (opts.slowMs ?? 10_000) : 0);
@@ -183,6 +185,7 @@ async function serve(
       method: req.method ?? '',
       url: req.url ?? '/',
       headers: req.headers,
+      rawHeaders: req.rawHeaders,
       peerIp: req.socket.remoteAddress,
       readBody: () => readBody(req, MAX_BODY_BYTES),
     });

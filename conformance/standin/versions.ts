@@ -44,6 +44,8 @@ export interface VersionBehaviour {
    * content-type shows, so this holds in every release.
    */
   readonly unsupportedTypeContentType: string | undefined;
+  /** The web server: cowboy 1 (17.06.2) or cowboy 2.3+ (18.02.3 on); their header limits answer differently. */
+  readonly cowboyMajor: 1 | 2;
   /** 2102 D1: `access-control-allow-origin: *` on every REST-handler reply (21.02.5+). */
   readonly acao: boolean;
   /** 2102 D2: the circuit breaker exists (21.02.6+). */
@@ -236,6 +238,7 @@ function errors2002(internalWithReference: boolean): ErrorReplies {
 }
 
 const LEGACY = {
+  cowboyMajor: 2,
   restCaveats: false,
   lenientDeserialize: true,
   deleteForeign: 'not-found',
@@ -249,6 +252,7 @@ const LEGACY = {
 
 const V1702: VersionBehaviour = {
   ...LEGACY,
+  cowboyMajor: 1,
   version: '17.06',
   line: '17.06',
   release: '17.06.2',
@@ -300,6 +304,7 @@ const V1902: VersionBehaviour = {
 
 const V2002: VersionBehaviour = {
   version: '20.02',
+  cowboyMajor: 2,
   line: '20.02',
   release: '20.02.1',
   tokensFirst: true,

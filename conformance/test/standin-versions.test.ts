@@ -250,3 +250,19 @@ describe('stand-in switches in the releases before 21.02', () => {
       expect((await call(s, { headers: { 'x-auth-token': t, cookie: 'SID=nonce|session' } })).status).to.equal(200);
     }));
 });
+
+describe("stand-in: cowboy's header limits", () => {
+  it('17.06 (cowboy 1) answers a header value over 4096 bytes with 400; 18.02 on (cowboy 2.3) with 431', async () => {
+    for (const [version, status] of [
+      ['17.06', 400],
+      ['18.02', 431],
+      ['20.02', 431],
+    ] as const) {
+      await withVersion(version, false, async (s) => {
+        const a = await call(s, { headers: { 'x-auth-token': 'A'.repeat(4097) } });
+        expect([a.status, a.text, a.headers['content-type']], version).to.deep.equal([status, '', undefined]);
+        expect((await call(s, { headers: { ...asUser(s), 'x-padding': 'A'.repeat(4096) } })).status).to.equal(200);
+      });
+    }
+  });
+});
