@@ -9,9 +9,11 @@ import * as tokens from './tokens.js';
 import type { CheckDefinition } from './types.js';
 
 /**
- * The ordered registry. Order matters in three places: lifecycle checks hand their token on in this order,
- * shape-error-bodies judges every error body the run saw before it, and the secrets checks, last, search
- * every response of the run. IDs are frozen: a test asserts they are unique, kebab-case, and cover faults.ts.
+ * The ordered registry. What order means is data on the checks, not this comment: a check that builds on an
+ * earlier one says `dependsOn` (a test asserts the dependency comes first), and the checks that judge every
+ * response of the run say `judgesTheRun`, so the runner runs them after all others wherever they stand here.
+ * IDs, levels and titles are frozen (test/fixtures/check-ids.json); a test asserts they are unique and
+ * kebab-case, and that they cover faults.ts.
  */
 export const CHECKS: readonly CheckDefinition[] = [
   auth.noneRejected,
