@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,5 +90,14 @@ describe('build: the bundled command', () => {
     const inputs = Object.keys(stamp.inputs);
     expect(inputs).to.include('dist/conformance/run.js');
     expect(inputs.filter((f) => /node_modules\/(ajv|yaml)\//.test(f))).to.deep.equal([]);
+  });
+});
+
+describe('npm run test:unit', () => {
+  it('names only test files that exist, so a renamed test cannot drop out of it silently', () => {
+    const { spec } = require(fromRoot('.mocharc.unit.cjs')) as { spec: string[] };
+    expect(spec.length).to.be.greaterThan(10);
+    const missing = spec.filter((f) => !existsSync(fromRoot(f.replace(/^dist\//, '').replace(/\.js$/, '.ts'))));
+    expect(missing).to.deep.equal([]);
   });
 });

@@ -1,8 +1,10 @@
 import { Ajv } from 'ajv';
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   COMPILED_SPEC_FILE,
   SPEC_VERSIONS,
@@ -368,10 +370,17 @@ describe('spec versions', () => {
     for (const v of SPEC_VERSIONS) expect(loaded.get(v), v).to.deep.equal(fromYaml.get(v));
   });
 
-  it('loads all five versions quickly from the compiled copy (the runner must start in well under 1 s)', () => {
-    const start = performance.now();
-    loadSpecsFrom(fromRoot());
-    expect(performance.now() - start).to.be.lessThan(100);
+  // What the compiled copy saves (the YAML parser's ~200 ms of a cold start) is measured by the bench; here, in a
+  // fresh process, that it is what a start uses.
+  it('loads all five versions from the compiled copy, without loading the YAML parser', async () => {
+    const code = `
+      import { createRequire } from 'node:module';
+      const { loadSpecsFrom } = await import(${JSON.stringify(new URL('../spec.js', import.meta.url).href)});
+      const docs = loadSpecsFrom(${JSON.stringify(fromRoot())});
+      const cache = createRequire(import.meta.url).cache;
+      console.log(JSON.stringify({ versions: docs.size, yaml: Object.keys(cache).some((k) => /[\\/]node_modules[\\/]yaml[\\/]/.test(k)) }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code]);
+    expect(JSON.parse(stdout)).to.deep.equal({ versions: SPEC_VERSIONS.length, yaml: false });
   });
 });
 
