@@ -276,3 +276,48 @@ describe('context capabilities for checks that send many requests or act as the 
     }
   });
 });
+
+describe('the probe of real-server-2102.md §3.3, repeated', function () {
+  this.timeout(20000);
+
+  it('passes a 20.02 stand-in seeded 400 days ago plus one fresh token (its first listed token expired)', async () => {
+    const day = 24 * 3600 * 1000;
+    let clock = Date.now() - 400 * day;
+    const s = await startStandin({
+      version: '20.02',
+      quirks: true,
+      account: 'fresh',
+      domain: 'onezone.example.org',
+      now: () => clock,
+    });
+    try {
+      clock = Date.now();
+      const [user] = s.users;
+      if (!user) throw new Error('no user');
+      const basic = 'Basic ' + Buffer.from(`${user.name}:${user.password}`).toString('base64');
+      const post = await fetch(`${s.url}/user/client_tokens`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(post.status).to.equal(200);
+      const r = await runConformance({
+        target: s.url,
+        user,
+        insecure: false,
+        allowWrites: false,
+        profile: 'onezone-20.02',
+        timeoutMs: 2000,
+        reportDir: 'unused',
+        embedded: false,
+      });
+      const notPassed = r.checks.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.message}`);
+      // Only the SHOULD every upstream version fails (HEAD/OPTIONS crash) is left, as on the fresh account.
+      expect(notPassed.map((m) => m.split(':')[0])).to.deep.equal(['http-head-options-no-5xx']);
+      expect(r.exitCode, notPassed.join('\n')).to.equal(0);
+      expect(r.checks.find((c) => c.id === 'auth-token-x-auth-token')?.message).to.match(/passed over: \d+ expired/);
+    } finally {
+      await s.close();
+    }
+  });
+});
