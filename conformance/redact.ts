@@ -23,9 +23,11 @@ const LONG_BASE64 = /[A-Za-z0-9_-]{40,}/g;
 const MIN_SECRET_LENGTH = 4;
 /**
  * A prefix or suffix of a secret at least half its length (and at least this many characters) is masked and
- * found too. Shorter pieces occur by chance in any long list of random tokens (62^6 ≈ 5.7·10^10 is safe).
+ * found too. secrets-no-password fails on what is found, so a piece must not occur by chance: a list of
+ * 100,000 random base62 tokens holds ~1.5·10^7 runs of any length, against 62^6 ≈ 5.7·10^10 six-character
+ * strings (a false alarm in a few hundred runs) but 62^8 ≈ 2.2·10^14 eight-character ones.
  */
-const MIN_PARTIAL = 6;
+const MIN_PARTIAL = 8;
 /** Base64 and hex spellings shorter than this are not searched: a run of random tokens contains them by chance. */
 const MIN_ENCODED = 8;
 
