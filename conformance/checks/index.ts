@@ -1,5 +1,6 @@
 import * as attacks from './attacks.js';
 import * as auth from './auth.js';
+import * as hygiene from './hygiene.js';
 import * as isolation from './isolation.js';
 import * as lifecycle from './lifecycle.js';
 import * as methods from './methods.js';
@@ -57,6 +58,11 @@ export const CHECKS: readonly CheckDefinition[] = [
   attacks.invalidRejected,
   attacks.validOwnList,
   attacks.precedence,
+  hygiene.corsNoCredentialedReflection,
+  hygiene.contentEncodingTrue,
+  hygiene.listNotSharedCacheable,
+  hygiene.jsonNoBom,
+  hygiene.noTokenInAnySpelling,
 ];
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id);

@@ -28,6 +28,8 @@ export interface AuthLeniency extends VerifyLeniency {
   ignoreTokens: boolean;
   ignoreMacaroonHeader: boolean;
   tokensAsFirstUser: boolean;
+  /** Issue 11 fault `bad-basic-falls-through`: a failing Basic lets the token methods try next. */
+  basicFailureFallsThrough?: boolean;
 }
 
 export interface AuthContext {
@@ -128,9 +130,15 @@ export async function authenticate(ctx: AuthContext, r: RequestFacts): Promise<P
   const basic = (): Promise<Step> => basicStep(ctx, r.headers);
   const token = (): Promise<Step> => Promise.resolve(tokenStep(ctx, r));
   const steps = ctx.issuer.behaviour.tokensFirst ? [token, basic] : [basic, token];
+  let failed: Principal | undefined;
   for (const step of steps) {
     const outcome = await step();
-    if (outcome !== undefined) return outcome;
+    if (outcome === undefined) continue;
+    if (outcome.kind === 'failed' && step === basic && ctx.lenient.basicFailureFallsThrough === true) {
+      failed ??= outcome;
+      continue;
+    }
+    return outcome;
   }
-  return { kind: 'nobody' };
+  return failed ?? { kind: 'nobody' };
 }

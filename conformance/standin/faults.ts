@@ -208,6 +208,70 @@ export const FAULTS = [
     catches: ['lifecycle-deleted-rejected'],
     exit: 1,
   },
+  /*
+   * issue 11: faults only the generated attacks and the response-hygiene checks catch (their switches are in
+   * standin/issue11-faults.ts, and `bad-basic-falls-through` in the authentication order).
+   */
+  {
+    id: 'query-token-accepted',
+    description: 'a token in the query string (?access_token=, ?token=) authenticates, as a misconfigured proxy would',
+    catches: ['attack-invalid-credentials-rejected'],
+    exit: 1,
+  },
+  {
+    id: 'identity-header-trusted',
+    description: "an identity header (X-Remote-User, X-Forwarded-User…) naming a user is served that user's list",
+    catches: ['attack-invalid-credentials-rejected'],
+    exit: 1,
+  },
+  {
+    id: 'path-case-bypass',
+    description: "a case-changed path (/user/Client_tokens) skips authentication and serves the first user's list",
+    catches: ['attack-invalid-credentials-rejected'],
+    exit: 1,
+  },
+  {
+    id: 'macaroon-header-first-user',
+    description: 'a valid token in the Macaroon header authenticates as the first user, not as its owner',
+    catches: ['attack-valid-credentials-own-list'],
+    exit: 1,
+  },
+  {
+    id: 'bad-basic-falls-through',
+    description: 'a failing Basic credential does not end authentication: a token sent with it is tried next',
+    catches: ['attack-credential-precedence'],
+    exit: 0,
+  },
+  {
+    id: 'list-cache-public',
+    description: 'the authenticated list is sent with Cache-Control: public, max-age=300',
+    catches: ['http-list-not-shared-cacheable'],
+    exit: 1,
+  },
+  {
+    id: 'cors-reflect-origin',
+    description: 'any Origin is reflected in Access-Control-Allow-Origin with Access-Control-Allow-Credentials: true',
+    catches: ['http-cors-no-credentialed-reflection'],
+    exit: 1,
+  },
+  {
+    id: 'json-bom',
+    description: 'the list body starts with a UTF-8 byte-order mark',
+    catches: ['http-json-no-bom'],
+    exit: 1,
+  },
+  {
+    id: 'false-content-encoding',
+    description: 'the list is labelled Content-Encoding: gzip but sent as plain JSON',
+    catches: ['http-content-encoding-true'],
+    exit: 1,
+  },
+  {
+    id: 'token-encoded-in-error',
+    description: "a 401 carries a header with a user's token, base64-encoded",
+    catches: ['secrets-no-token-in-any-spelling'],
+    exit: 1,
+  },
   // Harness-level: the runner cannot judge
   { id: 'slow', description: "every answer is delayed past the runner's timeout", catches: [], exit: 2 },
 ] as const satisfies readonly FaultSpec[];

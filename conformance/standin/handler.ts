@@ -11,6 +11,7 @@ import {
   negotiate,
   type Route,
 } from './http-rules.js';
+import { issue11After, issue11Before } from './issue11-faults.js';
 import { bareJson, empty, json, JSON_TYPE, type Reply } from './reply.js';
 import type { UserRecord } from './state.js';
 import { mintFor, unescaped, deserialize, type TokenIssuer } from './tokens.js';
@@ -54,6 +55,7 @@ export function leniencyFor(faults: ReadonlySet<FaultId>): AuthLeniency {
     ignoreTokens: faults.has('token-auth-unsupported'),
     ignoreMacaroonHeader: faults.has('macaroon-header-unsupported'),
     tokensAsFirstUser: faults.has('token-wrong-user'),
+    basicFailureFallsThrough: faults.has('bad-basic-falls-through'),
   };
 }
 
@@ -63,6 +65,12 @@ const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
 };
 
 export async function handle(d: HandlerDeps, req: IncomingRequest): Promise<Reply> {
+  const early = issue11Before(d, req);
+  if (early !== undefined) return early;
+  return issue11After(d, req, await handleFaithfully(d, req));
+}
+
+async function handleFaithfully(d: HandlerDeps, req: IncomingRequest): Promise<Reply> {
   const { behaviour } = d.issuer;
   const tooLarge = headerLimitStatus(req.rawHeaders ?? [], behaviour.cowboyMajor);
   if (tooLarge !== undefined) return { ...empty(tooLarge), headers: { connection: 'close' } };
@@ -201,7 +209,7 @@ function listedTokens(d: HandlerDeps, user: UserRecord): string[] {
   return tokens;
 }
 
-function list(d: HandlerDeps, user: UserRecord): Reply {
+export function list(d: HandlerDeps, user: UserRecord): Reply {
   const tokens: (string | null)[] = listedTokens(d, user);
   const { faults } = d;
   if (faults.has('list-duplicate-item') && tokens[0] !== undefined) tokens.push(tokens[0]);

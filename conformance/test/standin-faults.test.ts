@@ -2,7 +2,17 @@ import { expect } from 'chai';
 import { addFirstPartyCaveat, checkWellFormed, parseToken, serializeToken } from '../token/index.js';
 import { FAULTS, type FaultId } from '../standin/faults.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
-import { asUser, basic, call, createToken, firstToken, listOf, userOf, type Answer } from '../standin/testkit.js';
+import {
+  asUser,
+  basic,
+  call,
+  createToken,
+  firstToken,
+  listOf,
+  tokensIn,
+  userOf,
+  type Answer,
+} from '../standin/testkit.js';
 
 /**
  * Each fault switch breaks exactly the rule it names: its probe says "broken" under the fault and "intact"
@@ -130,6 +140,44 @@ const PROBES: Record<FaultId, Probe> = {
     const t = await createToken(s);
     await deleteToken(s, t);
     return !(await listOf(s)).includes(t) && (await withToken(s, t)).status === 200;
+  },
+  // issue 11
+  'query-token-accepted': async (s) =>
+    (await call(s, { path: `/user/client_tokens?access_token=${await firstToken(s)}` })).status === 200,
+  'identity-header-trusted': async (s) =>
+    (await call(s, { headers: { 'x-remote-user': userOf(s, 0).name } })).status === 200,
+  'path-case-bypass': async (s) => (await call(s, { path: '/user/Client_tokens' })).status === 200,
+  'macaroon-header-first-user': async (s) => {
+    const a = await call(s, { headers: { macaroon: await firstToken(s, 1) } });
+    return a.status === 200 && tokensIn(a).join() === (await listOf(s, 0)).join();
+  },
+  'bad-basic-falls-through': async (s) =>
+    (
+      await call(s, {
+        headers: { ...basic(userOf(s, 0).name, 'wrong-password-xyz'), 'x-auth-token': await firstToken(s) },
+      })
+    ).status === 200,
+  'list-cache-public': async (s) =>
+    String((await call(s, { headers: asUser(s) })).headers['cache-control']).includes('public'),
+  'cors-reflect-origin': async (s) => {
+    const a = await call(s, { headers: { ...asUser(s), origin: 'https://attacker.example' } });
+    return (
+      a.headers['access-control-allow-origin'] === 'https://attacker.example' &&
+      a.headers['access-control-allow-credentials'] === 'true'
+    );
+  },
+  'json-bom': async (s) => {
+    const a = await call(s, { headers: asUser(s) });
+    return a.text.startsWith('\uFEFF') || Number(a.headers['content-length']) !== Buffer.byteLength(a.text);
+  },
+  'false-content-encoding': async (s) => {
+    const a = await call(s, { headers: asUser(s) });
+    return a.headers['content-encoding'] === 'gzip' && a.text.startsWith('{');
+  },
+  'token-encoded-in-error': async (s) => {
+    const header = (await wrongPassword(s)).headers['x-debug-token'];
+    const decoded = typeof header === 'string' ? Buffer.from(header, 'base64').toString('utf8') : '';
+    return [...(await listOf(s, 0)), ...(await listOf(s, 1))].some((t) => decoded.includes(t));
   },
   slow: async (s) => {
     const started = Date.now();

@@ -17,6 +17,10 @@ export interface LoggedResponse {
   readonly errorBody?: string;
   readonly exchange: Exchange;
   readonly summary: string;
+  /** The body began with a UTF-8 byte-order mark (http.ts). */
+  readonly bom?: true;
+  /** The body did not decode as its Content-Encoding says (http.ts). */
+  readonly encodingError?: string;
 }
 
 /** What a check may read of the log: every response so far, and whose each one was. */

@@ -95,6 +95,8 @@ export class Wire {
         ...(res.status >= 400 && { errorBody: res.bodyText }),
         exchange: res.exchange,
         summary: res.summary,
+        ...(res.bom && { bom: true }),
+        ...(res.encodingError !== undefined && { encodingError: res.encodingError }),
       });
       return res;
     } catch (e) {
