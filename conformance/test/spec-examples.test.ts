@@ -83,19 +83,30 @@ describe('spec examples', () => {
         });
       }
 
-      it('shows only realistically shaped tokens (base62-escaped V1 macaroons located at onezone)', () => {
+      // 17.06-19.02 examples are 17.06 client tokens (location `onezone`, a 43-character key); from 20.02 they are
+      // named tokens of a zone whose 19-character domain makes them start `MDAy` (real-server-2102.md §1.4).
+      const named = version === '20.02' || version === '21.02';
+      it(`shows only realistically shaped tokens (base62-escaped V1 macaroons${named ? ', 20.02 named tokens' : ' located at onezone'})`, () => {
         const tokens = examples.flatMap((e) => [
           ...tokensIn(e.value),
           ...(typeof e.value === 'string' && e.pointer.includes('tid') ? [e.value] : []),
         ]);
         expect(tokens.length).to.be.greaterThan(3);
         for (const token of tokens) {
-          expect(token).to.match(/^MDAxNWxvY2F00aW9uIG9uZXpvbmUK[A-Za-z0-9]+$/);
+          expect(token).to.match(
+            named
+              ? /^MDAyMWxvY2F00aW9uIG9uZXpvbmUuZXhhbXBsZS5jb200K[A-Za-z0-9]+$/
+              : /^MDAxNWxvY2F00aW9uIG9uZXpvbmUK[A-Za-z0-9]+$/,
+          );
           const verdict = checkWellFormed(token);
           expect(verdict.ok, verdict.ok ? '' : verdict.reason).to.equal(true);
           if (verdict.ok) {
-            expect(verdict.macaroon.location).to.equal('onezone');
-            expect(verdict.macaroon.identifier).to.have.length(43);
+            expect(verdict.macaroon.location).to.equal(named ? 'onezone.example.com' : 'onezone');
+            if (named)
+              expect(verdict.macaroon.identifier).to.match(
+                /^2\/nmd\/usr-[0-9a-f]{32}\/act\/[0-9a-f]{32}ch[0-9a-f]{4}$/,
+              );
+            else expect(verdict.macaroon.identifier).to.have.length(43);
             expect(verdict.macaroon.caveats.map((c) => c.cid)).to.satisfy((cids: string[]) =>
               cids.every((c) => /^time < \d+$/.test(c)),
             );
