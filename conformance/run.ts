@@ -106,14 +106,18 @@ export async function executeCheck(
   });
   const why = unmetPrecondition(check, session.opts, statusOf);
   if (why) return done(classifyThrown(why, redactor));
+  const notes: string[] = [];
+  const basis: string[] = [];
   try {
-    const notes: string[] = [];
-    await check.run(session.contextFor(check.requires ?? [], exchanges, notes));
-    return done({ status: 'passed', message: redactor.redact(notes.join('; ')) });
+    await check.run(session.contextFor(check.requires ?? [], exchanges, notes, basis));
+    return done({ status: 'passed', message: redactor.redact([...basis, ...notes].join('; ')) });
   } catch (e) {
     // A failed memoised fact carries the exchange that shows it; make it this check's evidence too.
     if (e instanceof HttpFailure && !exchanges.includes(e.exchange)) exchanges.push(e.exchange);
-    return done(classifyThrown(e, redactor));
+    const o = classifyThrown(e, redactor);
+    // A failure says what it stood on too (which token and why), so it can be told from a wrong choice.
+    if (o.status !== 'failed' || basis.length === 0) return done(o);
+    return done({ ...o, message: `${o.message} [${redactor.redact(basis.join('; '))}]` });
   }
 }
 

@@ -277,6 +277,33 @@ describe('context capabilities for checks that send many requests or act as the 
   });
 });
 
+describe('a failed token check names the token it stood on', function () {
+  this.timeout(20000);
+
+  it('says which token and why in the failure message, not only in a pass', async () => {
+    const s = await startStandin({ version: '21.02', account: 'lived-in', faults: ['macaroon-header-unsupported'] });
+    try {
+      const [user] = s.users;
+      if (!user) throw new Error('no user');
+      const r = await runConformance({
+        target: s.url,
+        user,
+        insecure: false,
+        allowWrites: false,
+        profile: 'onezone-21.02',
+        timeoutMs: 2000,
+        reportDir: 'unused',
+        embedded: false,
+      });
+      const c = r.checks.find((x) => x.id === 'auth-token-macaroon-header');
+      expect(c?.status).to.equal('failed');
+      expect(c?.message).to.match(/\[authenticated with token #[0-9a-f]{8}, listed #\d+ of \d+ \(passed over: /);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('the probe of real-server-2102.md §3.3, repeated', function () {
   this.timeout(20000);
 

@@ -104,13 +104,14 @@ export class CheckSession {
 
   /**
    * The context of one check: its requests and the facts it reads record into `evidence`, its notes into
-   * `notes`. The requirements were checked by the runner; a missing user is still refused here, so that the
+   * `notes`, and what it stood on (which token, and why that one) into `basis`, which a failure names too. The requirements were checked by the runner; a missing user is still refused here, so that the
    * type's promise (`requires: ['basic']` gives a user) cannot be broken by a caller that skipped the check.
    */
   contextFor<R extends Requirement>(
     requires: readonly R[],
     evidence: Exchange[],
     notes: string[] = [],
+    basis: string[] = notes,
   ): CheckContext<R> {
     const { user, otherUser } = this.opts;
     if ((requires as readonly Requirement[]).includes('basic') && !user)
@@ -131,14 +132,14 @@ export class CheckSession {
       otherList: () => this.#list('other', evidence),
       token: async () => {
         const choice = await this.facts.get(TOKEN.user, (ev) => this.#tokenToUse('user', ev), evidence);
-        if (!notes.includes(choice.why)) notes.push(choice.why);
+        if (!basis.includes(choice.why)) basis.push(choice.why);
         return choice.token;
       },
       otherToken: async () => {
         if (!otherUser) throw new PreconditionError('P_NO_OTHER_USER', 'needs --other-user NAME:PASSWORD');
         const choice = await this.facts.get(TOKEN.other, (ev) => this.#tokenToUse('other', ev), evidence);
         const why = `the other user: ${choice.why}`;
-        if (!notes.includes(why)) notes.push(why);
+        if (!basis.includes(why)) basis.push(why);
         return choice.token;
       },
       unrecorded: this.#sender([]),
