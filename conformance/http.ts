@@ -72,6 +72,8 @@ const SUMMARY_BODY_LIMIT = 300;
 export class HttpClient {
   readonly #agent: Agent;
   readonly #opts: HttpOptions;
+  /** Body bytes being read by all requests at once: together they stay within one cap, not one cap each. */
+  #inFlightBytes = 0;
 
   constructor(opts: HttpOptions) {
     this.#opts = opts;
@@ -113,11 +115,15 @@ export class HttpClient {
       });
       status = res.statusCode;
       const headers = flattenHeaders(res.headers);
-      const {
-        text: bodyText,
-        bom,
-        encodingError,
-      } = await readBody(res.body, headers, req.method, this.#opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      const cap = this.#opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+      const reserved = { bytes: 0 };
+      let body;
+      try {
+        body = await readBody(this.#metered(res.body, reserved, cap), headers, req.method, cap);
+      } finally {
+        this.#inFlightBytes -= reserved.bytes;
+      }
+      const { text: bodyText, bom, encodingError } = body;
       // Parsed once, here: the observer reads a list's tokens from it instead of scanning megabytes of text.
       const parsed = parseJson(bodyText);
       observe?.(req, { status: res.statusCode, headers, bodyText, ...('json' in parsed && { json: parsed.json }) });
@@ -176,6 +182,33 @@ export class HttpClient {
       undefined,
       503,
     );
+  }
+
+  /**
+   * The body, counted against the run-wide budget as it arrives: a target answering several concurrent
+   * requests with huge bodies cannot make the run hold several caps' worth of memory at once.
+   */
+  #metered(
+    body: AsyncIterable<Uint8Array> & { destroy(): unknown },
+    reserved: { bytes: number },
+    cap: number,
+  ): AsyncIterable<Uint8Array> & { destroy(): unknown } {
+    const metered = async function* (this: HttpClient): AsyncGenerator<Uint8Array> {
+      for await (const chunk of body) {
+        this.#inFlightBytes += chunk.byteLength;
+        reserved.bytes += chunk.byteLength;
+        if (this.#inFlightBytes > cap && reserved.bytes <= cap)
+          throw new HarnessError(
+            'E_BODY_TOO_LARGE',
+            `the bodies being read at once exceed the cap of ${cap} bytes together; reading stopped there`,
+          );
+        yield chunk;
+      }
+    }.call(this);
+    return {
+      [Symbol.asyncIterator]: () => metered,
+      destroy: () => body.destroy(),
+    };
   }
 
   async close(): Promise<void> {
@@ -353,8 +386,29 @@ async function readEncoded(
   };
 }
 
+/**
+ * More values than any real answer holds (a 10,000-token list has about 10,000): JSON.parse would turn 64 MiB
+ * of `[],` into about 1 GB of heap and a minute of work, so such a body is not parsed at all.
+ */
+const MAX_JSON_VALUES = 1_000_000;
+
+function countJsonSeparators(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44 || c === 91 || c === 123) n++; // , [ {
+  }
+  return n;
+}
+
 function parseJson(text: string): { json?: unknown; jsonError?: string } {
   if (text === '') return { jsonError: 'empty body' };
+  // Only a body of a megabyte or more can hold that many values; the count is one pass, no allocation.
+  if (text.length >= MAX_JSON_VALUES && countJsonSeparators(text) > MAX_JSON_VALUES)
+    throw new HarnessError(
+      'E_BODY_TOO_LARGE',
+      `the body holds more than ${MAX_JSON_VALUES} JSON values, far more than any real answer; it was not parsed`,
+    );
   try {
     return { json: JSON.parse(text) as unknown };
   } catch (e) {

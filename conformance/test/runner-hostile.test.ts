@@ -81,6 +81,42 @@ describe('runner against hostile HTTP', function () {
       expect(e.message).to.match(/declares 1073741824 bytes/);
     });
 
+    it('counts the bodies read at once against one cap: concurrent huge answers cannot add up', async () => {
+      const half = Buffer.alloc(600 * 1024, 'A');
+      const s = await serve(
+        rawServer((sock) => {
+          sock.write(`HTTP/1.1 200 OK\r\ncontent-length: ${2 * half.length}\r\nconnection: close\r\n\r\n`);
+          sock.write(half);
+          setTimeout(() => sock.end(half), 300);
+        }),
+      );
+      const c = client({ maxBodyBytes: 1500 * 1024 });
+      const outcomes = await Promise.allSettled([
+        c.send({ method: 'GET', url: s.url + '/a' }),
+        c.send({ method: 'GET', url: s.url + '/b' }),
+      ]);
+      const codes = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as HarnessError).code : 'ok'));
+      expect(codes).to.include('E_BODY_TOO_LARGE');
+      // The budget is given back: one such answer alone is read.
+      expect((await c.send({ method: 'GET', url: s.url + '/c' })).status).to.equal(200);
+    });
+
+    it('does not parse a body of more JSON values than any real answer (JSON.parse would take a GB)', async () => {
+      const text = '[' + '[],'.repeat(1_100_000) + '[]]';
+      const s = await serve(
+        rawServer((sock) => {
+          sock.end(
+            `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${text.length}\r\n\r\n${text}`,
+          );
+        }),
+      );
+      const started = Date.now();
+      const e = await failure(client().send({ method: 'GET', url: s.url + '/x' }));
+      expect(e.code).to.equal('E_BODY_TOO_LARGE');
+      expect(e.message).to.match(/JSON values/);
+      expect(Date.now() - started).to.be.below(5000);
+    });
+
     it('reads a body up to the cap', async () => {
       const s = await serve(rawServer(fixed(200, { tokens: ['a'.repeat(1000)] })));
       const res = await client({ maxBodyBytes: 2000 }).send({ method: 'GET', url: s.url + '/x' });
