@@ -32,6 +32,7 @@ export type HarnessErrorCode =
   | 'E_SPEC' // the spec could not be loaded or compiled
   | 'E_REPORT' // a report could not be built, validated or written
   | 'E_STANDIN' // the embedded stand-in failed to start
+  | 'E_DEADLINE' // the run passed its --deadline
   | 'E_INTERNAL'; // a bug in the suite itself
 
 export class HarnessError extends Error {

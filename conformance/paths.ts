@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -30,5 +30,14 @@ export function isEntryPoint(moduleUrl: string): boolean {
     return moduleUrl === pathToFileURL(realpathSync(script)).href;
   } catch {
     return false;
+  }
+}
+
+/** The package's version (package.json), for `--version` and the report's `tool.version`. */
+export function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
   }
 }

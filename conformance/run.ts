@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { AssertionError } from 'chai';
 import Mocha from 'mocha';
 import { freshSeed } from './attacks/engine.js';
@@ -13,7 +12,7 @@ import type { RunConfig } from './config.js';
 import { HarnessError, isHarnessError, isPreconditionError } from './errors.js';
 import { checkTokenArgument } from './guard.js';
 import { HttpClient, HttpFailure } from './http.js';
-import { fromRoot } from './paths.js';
+import { toolVersion } from './paths.js';
 import { preflightCredentials, preflightTarget } from './preflight.js';
 import { getProfile, type ProfileId } from './profiles.js';
 import { Redactor } from './redact.js';
@@ -30,17 +29,17 @@ import type { CheckResult, CheckStatus, Exchange, ReportDocument } from './repor
 export interface RunOptions {
   /** Told about each check as it finishes (the console reporter). */
   readonly progress?: Progress;
-  /** Install SIGINT/SIGTERM/SIGHUP handlers that interrupt the run and exit 130 after its cleanup (the CLI does). */
-  readonly handleSignals?: boolean;
+  /** Masks the run's secrets; the caller's, so that it can scrub its own output with it. Default: a new one. */
+  readonly redactor?: Redactor;
   /**
-   * Interrupts the run: no new request is sent, requests in flight are aborted, and runConformance resolves
-   * after the cleanup (bounded by cleanupDeadlineMs) with E_INTERRUPTED in the report's errors.
+   * Interrupts the run (Ctrl-C, a deadline): no further check starts, no new request is sent, requests in
+   * flight are aborted, and runConformance resolves after the cleanup (bounded by cleanupDeadlineMs) with the
+   * reason (a HarnessError: E_INTERRUPTED, E_DEADLINE) in the report's errors, saying what was interrupted
+   * and what was removed. The library installs no signal handler and never ends the process: the CLI owns both.
    */
   readonly signal?: AbortSignal;
   /** How long the removal of created tokens may take at the end; default max(3 × timeout + 1 s, 5 s). */
   readonly cleanupDeadlineMs?: number;
-  /** Receives the run's Redactor once built, e.g. to scrub console output with it. */
-  readonly onRedactor?: (r: Redactor) => void;
 }
 
 /** What one check did, before it becomes a CheckResult. */
@@ -65,14 +64,6 @@ export function toCheckResult(check: CheckDefinition, o: CheckOutcome): CheckRes
     durationMs: o.durationMs,
     exchanges: o.exchanges,
   };
-}
-
-export function toolVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
 
 const isAssertion = (e: unknown): e is Error =>
@@ -188,27 +179,16 @@ function resolveProfileId(config: RunConfig, detection: Detection | undefined): 
   return config.profile;
 }
 
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
 /** Runs every check against `config.target` and returns the report (also on harness failures: exit 2). */
 export async function runConformance(config: RunConfig, options: RunOptions = {}): Promise<ReportDocument> {
   const startedAt = new Date();
   const targetUrl = config.target;
-  if (targetUrl === undefined)
-    throw new HarnessError('E_USAGE', 'runConformance needs config.target (the CLI starts the stand-in)');
   // Before anything is sent: a token HTTP cannot carry is the operator's mistake, not the target's.
   if (config.token !== undefined) checkTokenArgument(config.token);
-  const redactor = new Redactor();
-  options.onRedactor?.(redactor);
-  // The run's interrupt: the caller's signal, or with handleSignals the process's signals.
-  const abort = new AbortController();
-  const stopRun = (): void => {
-    abort.abort();
-  };
-  if (options.signal?.aborted) stopRun();
-  options.signal?.addEventListener('abort', stopRun, { once: true });
+  const redactor = options.redactor ?? new Redactor();
+  const { signal } = options;
   const http = new HttpClient({
-    signal: abort.signal,
+    ...(signal && { signal }),
     timeoutMs: config.timeoutMs,
     redactor,
     insecure: config.insecure,
@@ -220,14 +200,8 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
   const generated: GeneratedRun = { seed: config.seed ?? freshSeed(), depth: config.depth ?? 'default', cases: 0 };
   let session: CheckSession | undefined;
   const cleanupDeadlineMs = options.cleanupDeadlineMs ?? Math.max(3 * config.timeoutMs + 1000, 5000);
-  let signalled: NodeJS.Signals | undefined;
-  const interrupt = (sig: NodeJS.Signals): void => {
-    // A second signal must not cut the cleanup short: it is bounded, so waiting for it is safe.
-    if (signalled === undefined) stopRun();
-    else process.stderr.write(`${sig}: still removing what the run created (at most ${cleanupDeadlineMs} ms)\n`);
-    signalled ??= sig;
-  };
-  if (options.handleSignals) for (const sig of SIGNALS) process.on(sig, interrupt);
+  /** Checks that finished before an interrupt; the others are reported as not run. */
+  const finishedInTime = new Set<string>();
   let detection: Detection | undefined;
   let profileId: string = config.profile;
   let results: CheckResult[] = [];
@@ -258,15 +232,19 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
       const s = session;
       const outcomes = await runSuite(
         CHECKS,
-        (c, statusOf) => executeCheck(c, s, statusOf),
+        (c, statusOf) => (signal?.aborted ? Promise.resolve(notRun(signal)) : executeCheck(c, s, statusOf)),
         // Thorough generated checks send thousands of requests: their bound is the budget, not this guard.
         generated.depth === 'default' ? config.timeoutMs * 4 + 2000 : Math.max(config.timeoutMs * 4 + 2000, 3_600_000),
-        (c, o) => options.progress?.checkFinished(toCheckResult(c, o)),
+        (c, o) => {
+          if (signal?.aborted) return;
+          finishedInTime.add(c.id);
+          options.progress?.checkFinished(toCheckResult(c, o));
+        },
       );
       results = CHECKS.map((c) =>
         toCheckResult(
           c,
-          outcomes.get(c.id) ?? {
+          (signal?.aborted && !finishedInTime.has(c.id) ? notRun(signal) : outcomes.get(c.id)) ?? {
             status: 'errored',
             message: 'did not run',
             code: 'E_INTERNAL',
@@ -278,31 +256,30 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     }
   } catch (e) {
     const err = isHarnessError(e) ? e : new HarnessError('E_INTERNAL', (e as Error).message, { cause: e });
-    errors.push({ code: err.code, message: redactor.redact(err.message) });
+    // The interrupt itself is reported once, below, with what it cut short.
+    if (!signal?.aborted) errors.push({ code: err.code, message: redactor.redact(err.message) });
   } finally {
-    if (abort.signal.aborted)
-      errors.push({
-        code: 'E_INTERRUPTED',
-        message: 'the run was interrupted; checks that had not finished did not judge',
-      });
     // Always remove what the run created, also after a failure or an interrupt; problems are reported, not thrown.
-    if (session) {
-      // Interrupted: the operator wants out, so the DELETEs are not confirmed by listing again.
-      const problems = await session.cleanup({ deadlineMs: cleanupDeadlineMs, verify: !abort.signal.aborted });
-      errors.push(...problems.map((p) => ({ ...p, message: redactor.redact(p.message) })));
+    const created = session?.ledger.pending.size ?? 0;
+    const problems = session
+      ? // Interrupted: the operator wants out, so the DELETEs are not confirmed by listing again.
+        await session.cleanup({ deadlineMs: cleanupDeadlineMs, verify: !signal?.aborted })
+      : [];
+    errors.push(...problems.map((p) => ({ ...p, message: redactor.redact(p.message) })));
+    if (signal?.aborted) {
+      const reason = abortReason(signal);
+      const left = problems.filter((p) => p.code === 'E_CLEANUP').length;
+      const removed = Math.max(0, created - left);
+      errors.push({
+        code: reason.code,
+        message: redactor.redact(
+          `${reason.message}: ${finishedInTime.size} of ${CHECKS.length} checks had finished, the rest did not run; ` +
+            `${removed} created token${removed === 1 ? '' : 's'} removed` +
+            (left > 0 ? `, ${left} could not be removed (see the cleanup errors)` : ''),
+        ),
+      });
     }
-    options.signal?.removeEventListener('abort', stopRun);
-    if (options.handleSignals) for (const sig of SIGNALS) process.off(sig, interrupt);
     await http.close();
-    if (signalled !== undefined) {
-      // Leave with the conventional code of an interrupted process, saying what was left behind.
-      for (const e of errors.filter((x) => x.code === 'E_CLEANUP'))
-        process.stderr.write(`error ${e.code}: ${e.message}\n`);
-      process.stderr.write(
-        `interrupted (${signalled}); the tokens this run created were removed unless listed above\n`,
-      );
-      process.exit(130);
-    }
   }
   return buildReport({
     config,
@@ -317,3 +294,17 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
     generated,
   });
 }
+
+/** The interrupt's reason as a HarnessError (the CLI gives E_INTERRUPTED or E_DEADLINE). */
+function abortReason(signal: AbortSignal): HarnessError {
+  const r: unknown = signal.reason;
+  return isHarnessError(r) ? r : new HarnessError('E_INTERRUPTED', 'the run was interrupted');
+}
+
+const notRun = (signal: AbortSignal): CheckOutcome => ({
+  status: 'errored',
+  message: `not run: ${abortReason(signal).message}`,
+  code: abortReason(signal).code,
+  durationMs: 0,
+  exchanges: [],
+});

@@ -1,11 +1,12 @@
 import { cpus, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
 import { DREDD_DEFAULTS, type DreddConfig } from '../dredd/config.js';
 import { runDredd } from '../dredd/run.js';
 import { HarnessError, isHarnessError } from '../errors.js';
-import { fromRoot, isEntryPoint } from '../paths.js';
+import { parseFlags, type ParsedFlags } from '../cli/flags.js';
+import type { Io } from '../cli/io.js';
+import { fromRoot } from '../paths.js';
 import type { ReportDocument } from '../report/types.js';
 import { FAULTS } from '../standin/faults.js';
 import { startStandin, type RunningStandin, type StandinOptions } from '../standin/server.js';
@@ -63,38 +64,33 @@ export interface BenchResult {
   targets: Array<{ target: string; met: boolean | null; evidence: string }>;
 }
 
-const USAGE = `Usage: npm run bench -- [--reps N] [--sizes 10,1000,10000] [--jobs N] [--out DIR] [--only speed,detection,growth,profile]`;
-
+/** The benchmark's options from a command line (tests). Throws HarnessError E_USAGE. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        reps: { type: 'string' },
-        sizes: { type: 'string' },
-        jobs: { type: 'string' },
-        out: { type: 'string' },
-        only: { type: 'string' },
-      },
-    }));
-  } catch (e) {
-    throw new HarnessError('E_USAGE', `${(e as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseFlags('bench', argv, {});
+  if (parsed.kind !== 'flags') throw new HarnessError('E_USAGE', 'see `onezone-conformance bench --help`');
+  return benchOptionsFrom(parsed.flags, process.cwd());
+}
+
+/** Its flags are rows of the one table in cli/flags.ts; --out resolves from the person's working directory. */
+export function benchOptionsFrom(flags: ParsedFlags, cwd: string): BenchOptions {
   const positive = (v: string, what: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0)
-      throw new HarnessError('E_USAGE', `${what} must be a positive integer: ${v}\n${USAGE}`);
+    if (!Number.isInteger(n) || n <= 0) throw new HarnessError('E_USAGE', `${what} must be a positive integer: ${v}`);
     return n;
   };
-  const only = values.only?.split(',').map((s) => s.trim());
+  const only = flags
+    .string('only')
+    ?.split(',')
+    .map((s) => s.trim());
   const on = (phase: string): boolean => only === undefined || only.includes(phase);
+  const reps = flags.string('reps');
+  const jobs = flags.string('jobs');
+  const out = flags.string('out');
   return {
-    reps: values.reps !== undefined ? positive(values.reps, '--reps') : 5,
-    sizes: (values.sizes ?? '10,1000,10000').split(',').map((s) => positive(s, '--sizes')),
-    jobs: values.jobs !== undefined ? positive(values.jobs, '--jobs') : Math.max(1, Math.min(4, cpus().length)),
-    outDir: values.out ?? fromRoot('reports', 'bench'),
+    reps: reps !== undefined ? positive(reps, '--reps') : 5,
+    sizes: (flags.string('sizes') ?? '10,1000,10000').split(',').map((s) => positive(s, '--sizes')),
+    jobs: jobs !== undefined ? positive(jobs, '--jobs') : Math.max(1, Math.min(4, cpus().length)),
+    outDir: out !== undefined ? resolve(cwd, out) : fromRoot('reports', 'bench'),
     phases: { speed: on('speed'), detection: on('detection'), growth: on('growth'), profile: on('profile') },
   };
 }
@@ -135,7 +131,7 @@ async function runRunner(
 ): Promise<RunnerRun> {
   const reportDir = mkdtempSync(join(tmpdir(), 'bench-report-'));
   try {
-    const args = [runnerCli(), '--allow-writes', '--report-dir', reportDir];
+    const args = [...runnerCli(), '--allow-writes', '--report-dir', reportDir];
     if (opts.timeoutMs !== undefined) args.push('--timeout', String(opts.timeoutMs));
     const run = await runNode(args, {
       env: runnerEnv(target, users),
@@ -417,38 +413,26 @@ export async function bench(opts: BenchOptions, log: (l: string) => void): Promi
   return { ...partial, targets: judgeTargets(partial) };
 }
 
-async function main(): Promise<number> {
+export async function benchCommand(flags: ParsedFlags, io: Io): Promise<number> {
   let opts: BenchOptions;
   try {
-    opts = parseBenchArgs(process.argv.slice(2));
+    opts = benchOptionsFrom(flags, io.cwd);
   } catch (e) {
     if (isHarnessError(e)) {
-      process.stderr.write(`bench: ${e.message}\n`);
+      io.err.write(`bench: ${e.message}\nRun \`onezone-conformance bench --help\` for the options.\n`);
       return 2;
     }
     throw e;
   }
   const log = (l: string): void => {
-    process.stderr.write(l + '\n');
+    io.err.write(l + '\n');
   };
   const result = await bench(opts, log);
   const md = formatMarkdown(result);
   mkdirSync(opts.outDir, { recursive: true });
   writeFileSync(join(opts.outDir, 'bench.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(opts.outDir, 'bench.md'), md);
-  process.stdout.write(md);
-  process.stdout.write(`\nwritten: ${join(opts.outDir, 'bench.md')}, bench.json\n`);
+  io.out.write(md);
+  io.out.write(`\nwritten: ${join(opts.outDir, 'bench.md')}, bench.json\n`);
   return 0;
-}
-
-if (isEntryPoint(import.meta.url)) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 2;
-    },
-  );
 }

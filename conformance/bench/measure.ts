@@ -26,11 +26,14 @@ export interface SpawnOptions {
   probeMemory?: boolean;
 }
 
-/** The compiled runner CLI; the benchmark measures the product as users run it, never the sources. */
-export function runnerCli(): string {
-  const cli = fromRoot('dist', 'conformance', 'cli.js');
-  if (!existsSync(cli)) throw new HarnessError('E_USAGE', `${cli} is missing: run \`npm run bench\` (it builds first)`);
-  return cli;
+/**
+ * The compiled command with its `run` subcommand, as node arguments; the benchmark measures the product as
+ * users run it, never the sources.
+ */
+export function runnerCli(): string[] {
+  const cli = fromRoot('dist', 'conformance', 'cli', 'main.js');
+  if (!existsSync(cli)) throw new HarnessError('E_USAGE', `${cli} is missing: run \`npm run build\` first`);
+  return [cli, 'run'];
 }
 
 const probeFile = (): string => fromRoot('dist', 'conformance', 'bench', 'rss-probe.js');

@@ -52,7 +52,8 @@ const timed = (body: string): string[] => [
 ];
 
 export async function profileRunner(env: NodeJS.ProcessEnv, reportDir: string): Promise<ProfileResult> {
-  const cliUrl = pathToFileURL(runnerCli()).href;
+  // The run command's module with everything it imports (the entry point loads it lazily).
+  const cliUrl = pathToFileURL(fromRoot('dist', 'conformance', 'cli', 'run.js')).href;
   const specUrl = pathToFileURL(fromRoot('dist', 'conformance', 'spec.js')).href;
   const starts: number[] = [];
   // One after another: parallel children would measure the machine's contention, not Node's start.
@@ -85,7 +86,7 @@ export async function profileRunner(env: NodeJS.ProcessEnv, reportDir: string): 
   const profDir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
   try {
     const run = await runNode(
-      ['--cpu-prof', '--cpu-prof-dir', profDir, runnerCli(), '--allow-writes', '--report-dir', reportDir],
+      ['--cpu-prof', '--cpu-prof-dir', profDir, ...runnerCli(), '--allow-writes', '--report-dir', reportDir],
       {
         env,
       },

@@ -1,61 +1,34 @@
+import type { ParsedFlags } from '../cli/flags.js';
+import type { Io } from '../cli/io.js';
 import { isHarnessError } from '../errors.js';
-import { DREDD_USAGE, resolveDreddConfig } from './config.js';
+import { dreddConfigFrom, type DreddConfig } from './config.js';
 import { runDredd } from './run.js';
-import { isEntryPoint } from '../paths.js';
 
 /**
- * `npm run dredd -- --target URL --user NAME:PASSWORD` → exit 0/1/2 (see DREDD_USAGE). The last line is
- * `N passed, N failed, N skipped`, the runner's form, counted over Dredd's transactions.
+ * `onezone-conformance dredd --target URL` with ONEZONE_USER or ONEZONE_TOKEN → exit 0/1/2 (see its --help).
+ * The last line is `N passed, N failed, N skipped`, the runner's form, counted over Dredd's transactions.
  */
-export interface DreddIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  env: Readonly<Record<string, string | undefined>>;
-}
-
-export async function main(argv: readonly string[], io: DreddIo): Promise<0 | 1 | 2> {
-  let request;
+export async function dreddCommand(flags: ParsedFlags, io: Io): Promise<number> {
+  let config: DreddConfig;
   try {
-    request = resolveDreddConfig(argv, io.env);
+    config = dreddConfigFrom(flags, io.cwd);
   } catch (e) {
-    if (isHarnessError(e)) {
-      io.err(`dredd: ${e.message}`);
-      io.err(DREDD_USAGE);
-      return 2;
-    }
-    throw e;
+    if (!isHarnessError(e)) throw e;
+    io.err.write(`dredd: ${e.message}\nRun \`onezone-conformance dredd --help\` for the options.\n`);
+    return 2;
   }
-  if (request.kind === 'help') {
-    io.out(DREDD_USAGE);
-    return 0;
-  }
-  const { config } = request;
-  io.out(`Dredd 14.1.0: ${config.specFile} against ${config.target}`);
+  if (config.insecure) io.err.write('warning: --insecure: the TLS certificate of the target is not verified\n');
+  const line = (stream: NodeJS.WritableStream) => (l: string) => stream.write(l + '\n');
+  line(io.out)(`Dredd 14.1.0: ${config.specFile} against ${config.target}`);
   const result = await runDredd(config, {
-    onLine: (line, stream) => {
-      (stream === 'stdout' ? io.out : io.err)(line);
+    onLine: (l, stream) => {
+      line(stream === 'stdout' ? io.out : io.err)(l);
     },
   });
   const s = result.stats;
-  io.out(`dredd: ${result.reason} (exit ${result.exitCode}, ${Math.round(result.durationMs)} ms)`);
-  io.out(
+  line(io.out)(`dredd: ${result.reason} (exit ${result.exitCode}, ${Math.round(result.durationMs)} ms)`);
+  line(io.out)(
     s ? `${s.passing} passed, ${s.failing + s.errors} failed, ${s.skipped} skipped` : '0 passed, 0 failed, 0 skipped',
   );
   return result.exitCode;
-}
-
-if (isEntryPoint(import.meta.url)) {
-  main(process.argv.slice(2), {
-    out: (l) => process.stdout.write(l + '\n'),
-    err: (l) => process.stderr.write(l + '\n'),
-    env: process.env,
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`dredd: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 2;
-    },
-  );
 }

@@ -1,28 +1,23 @@
-#!/usr/bin/env node
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
+import { parseFlags, type ParsedFlags } from '../cli/flags.js';
+import { commandHelp } from '../cli/help.js';
+import type { Io } from '../cli/io.js';
 import { HarnessError, isHarnessError } from '../errors.js';
-import { fromRoot, isEntryPoint } from '../paths.js';
+import { fromRoot } from '../paths.js';
 import { plural, terminalSafe } from './console.js';
 import { gate, parseExpiry, type AllowlistEntry } from './gate.js';
 import type { ReportDocument } from './types.js';
 import { validateReport } from './validate.js';
 
 /**
- * `npm run gate -- --report R [--baseline B] [--allowlist A]`. Exit 0: release may go; 1: blocked
+ * `onezone-conformance gate --report R [--baseline B] [--allowlist A]`. Exit 0: release may go; 1: blocked
  * (non-conformant, regression, expired or stale allowlist entry); 2: could not judge (bad input, or a
  * report whose run errored). The allowlist defaults to reports/baseline/allowlist.json when that file
  * exists: reports/ is git-ignored except README.md and baseline/, and an allowlist must be committed.
  */
 export const DEFAULT_ALLOWLIST = fromRoot('reports', 'baseline', 'allowlist.json');
-
-export const GATE_USAGE = `usage: npm run gate -- --report <report.json> [--baseline <report.json>] [--allowlist <allowlist.json>]
-  --report     the report to judge (e.g. reports/latest/report.json)
-  --baseline   a report of an earlier run: a check that passed there and fails now blocks (a regression)
-  --allowlist  known deviations {"entries":[{"id","reason","expires":"YYYY-MM-DD","profile"?}]}
-               default: reports/baseline/allowlist.json if present; --no-allowlist ignores it`;
 
 export interface GateIo {
   readonly out: NodeJS.WritableStream;
@@ -31,13 +26,29 @@ export interface GateIo {
   readonly now: Date;
 }
 
+/** The gate from a command line (tests; the one command goes through gateCommand). */
 export function gateCli(argv: readonly string[], io: GateIo): 0 | 1 | 2 {
   try {
-    const args = parseGateArgs(argv);
-    if (args === 'help') {
-      io.out.write(GATE_USAGE + '\n');
+    const parsed = parseFlags('gate', argv, {});
+    if (parsed.kind !== 'flags') {
+      io.out.write(commandHelp('gate') + '\n');
       return 0;
     }
+    return gateWith(parsed.flags, io);
+  } catch (e) {
+    if (!isHarnessError(e)) throw e;
+    io.err.write(`error ${e.code}: ${terminalSafe(e.message)}\n`);
+    return 2;
+  }
+}
+
+export function gateCommand(flags: ParsedFlags, io: Io): Promise<number> {
+  return Promise.resolve(gateWith(flags, { out: io.out, err: io.err, cwd: io.cwd, now: new Date() }));
+}
+
+function gateWith(flags: ParsedFlags, io: GateIo): 0 | 1 | 2 {
+  try {
+    const args = gateArgsFrom(flags);
     const at = (p: string): string => resolve(io.cwd, p);
     const report = loadReport(at(args.report), 'report');
     const baseline = args.baseline === undefined ? undefined : loadReport(at(args.baseline), 'baseline');
@@ -63,7 +74,9 @@ export function gateCli(argv: readonly string[], io: GateIo): 0 | 1 | 2 {
     return result.exitCode;
   } catch (e) {
     if (!isHarnessError(e)) throw e;
-    io.err.write(`error ${e.code}: ${terminalSafe(e.message)}\n${e.code === 'E_USAGE' ? GATE_USAGE + '\n' : ''}`);
+    io.err.write(
+      `error ${e.code}: ${terminalSafe(e.message)}\n${e.code === 'E_USAGE' ? 'Run `onezone-conformance gate --help` for the options.\n' : ''}`,
+    );
     return 2;
   }
 }
@@ -75,31 +88,16 @@ interface GateArgs {
   noAllowlist: boolean;
 }
 
-function parseGateArgs(argv: readonly string[]): GateArgs | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        report: { type: 'string' },
-        baseline: { type: 'string' },
-        allowlist: { type: 'string' },
-        'no-allowlist': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new HarnessError('E_USAGE', (e as Error).message);
-  }
-  if (values.help) return 'help';
-  if (values.report === undefined) throw new HarnessError('E_USAGE', '--report is required');
+function gateArgsFrom(flags: ParsedFlags): GateArgs {
+  const report = flags.string('report');
+  if (report === undefined) throw new HarnessError('E_USAGE', '--report is required');
+  const baseline = flags.string('baseline');
+  const allowlist = flags.string('allowlist');
   return {
-    report: values.report,
-    ...(values.baseline !== undefined && { baseline: values.baseline }),
-    ...(values.allowlist !== undefined && { allowlist: values.allowlist }),
-    noAllowlist: values['no-allowlist'],
+    report,
+    ...(baseline !== undefined && { baseline }),
+    ...(allowlist !== undefined && { allowlist }),
+    noAllowlist: flags.boolean('no-allowlist'),
   };
 }
 
@@ -165,10 +163,4 @@ export function loadAllowlist(path: string): AllowlistEntry[] {
       `allowlist ${path}: expires is not a real date (YYYY-MM-DD) for ${undated.map((e) => e.id).join(', ')}`,
     );
   return doc.entries;
-}
-
-if (isEntryPoint(import.meta.url)) {
-  // npm runs scripts in the package root; INIT_CWD is where the user typed the command, so paths resolve from there.
-  const cwd = process.env['INIT_CWD'] ?? process.cwd();
-  process.exitCode = gateCli(process.argv.slice(2), { out: process.stdout, err: process.stderr, cwd, now: new Date() });
 }

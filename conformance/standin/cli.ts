@@ -1,80 +1,59 @@
-import { parseArgs } from 'node:util';
+import { parseFlags, type ParsedFlags } from '../cli/flags.js';
+import { commandHelp } from '../cli/help.js';
+import { untilStopped, type Io } from '../cli/io.js';
 import { StandinError } from './errors.js';
 import { isFaultId, type FaultId } from './faults.js';
 import { startStandin } from './server.js';
 import { ACCOUNT_KINDS, isOnezoneVersion, ONEZONE_VERSIONS, type AccountKind, type StandinOptions } from './types.js';
-import { isEntryPoint } from '../paths.js';
 
 /**
- * `npm run standin -- [--port N] [--https] [--quirks] [--fault ID]... [--data FILE] [--onezone-version V]`
- * Runs the stand-in in the foreground until SIGINT or SIGTERM.
+ * `onezone-conformance standin [options]`: the stand-in in the foreground until Ctrl+C, SIGTERM, SIGHUP or
+ * the end of the process that started it (so that killing `npm run standin &` by npm's pid stops it too).
+ * Its flags are rows of the one table in cli/flags.ts; this file turns them into StandinOptions.
  */
-const USAGE = `usage: npm run standin -- [--port N] [--host H] [--https] [--quirks] [--fault ID]... [--data FILE]
-                            [--seed FILE] [--onezone-version ${ONEZONE_VERSIONS.join('|')}] [--domain D] [--slow-ms N]
-                            [--account lived-in|fresh] [--circuit-breaker-open] [--basic-auth-disabled]
-                            [--blocked-user NAME]... [--gui-session-cookie]`;
-
-export function parseStandinArgs(argv: readonly string[]): StandinOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      https: { type: 'boolean' },
-      quirks: { type: 'boolean' },
-      fault: { type: 'string', multiple: true },
-      data: { type: 'string' },
-      seed: { type: 'string' },
-      'onezone-version': { type: 'string' },
-      domain: { type: 'string' },
-      'slow-ms': { type: 'string' },
-      account: { type: 'string' },
-      'circuit-breaker-open': { type: 'boolean' },
-      'basic-auth-disabled': { type: 'boolean' },
-      'blocked-user': { type: 'string', multiple: true },
-      'gui-session-cookie': { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) throw new StandinError('S_USAGE', USAGE);
+export function standinOptionsFrom(flags: ParsedFlags): StandinOptions {
   const opts: StandinOptions = {};
-  if (values.port !== undefined) {
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw new StandinError('S_USAGE', `--port ${values.port}: not a port number`);
-    opts.port = port;
+  const port = flags.string('port');
+  if (port !== undefined) {
+    const n = Number(port);
+    if (!/^\d+$/.test(port) || n > 65535) throw new StandinError('S_USAGE', `--port ${port}: not a port number`);
+    opts.port = n;
   }
-  if (values.host !== undefined) opts.host = values.host;
-  if (values.https) opts.https = true;
-  if (values.quirks) opts.quirks = true;
-  if (values.data !== undefined) opts.dataFile = values.data;
-  if (values.seed !== undefined) opts.seedFile = values.seed;
-  if (values.domain !== undefined) opts.domain = values.domain;
-  if (values['slow-ms'] !== undefined) {
-    const ms = Number(values['slow-ms']);
-    if (!Number.isInteger(ms) || ms < 0)
-      throw new StandinError('S_USAGE', `--slow-ms ${values['slow-ms']}: not a duration in ms`);
+  const host = flags.string('host');
+  if (host !== undefined) opts.host = host;
+  if (flags.boolean('https')) opts.https = true;
+  if (flags.boolean('quirks')) opts.quirks = true;
+  const data = flags.string('data');
+  if (data !== undefined) opts.dataFile = data;
+  const seed = flags.string('seed');
+  if (seed !== undefined) opts.seedFile = seed;
+  const domain = flags.string('domain');
+  if (domain !== undefined) opts.domain = domain;
+  const slow = flags.string('slow-ms');
+  if (slow !== undefined) {
+    const ms = Number(slow);
+    if (!/^\d+$/.test(slow) || ms > 2 ** 31 - 1)
+      throw new StandinError('S_USAGE', `--slow-ms ${slow}: not a duration in ms`);
     opts.slowMs = ms;
   }
-  const version = values['onezone-version'];
+  const version = flags.string('onezone-version');
   if (version !== undefined) {
     if (!isOnezoneVersion(version))
       throw new StandinError('S_USAGE', `--onezone-version ${version}: one of ${ONEZONE_VERSIONS.join(', ')}`);
     opts.version = version;
   }
-  const account = values.account;
+  const account = flags.string('account');
   if (account !== undefined) {
     if (!(ACCOUNT_KINDS as readonly string[]).includes(account))
       throw new StandinError('S_USAGE', `--account ${account}: one of ${ACCOUNT_KINDS.join(', ')}`);
     opts.account = account as AccountKind;
   }
-  if (values['circuit-breaker-open']) opts.breakerOpen = true;
-  if (values['basic-auth-disabled']) opts.basicAuthDisabled = true;
-  if (values['blocked-user'] !== undefined) opts.blockedUsers = values['blocked-user'];
-  if (values['gui-session-cookie']) opts.guiSession = true;
+  if (flags.boolean('circuit-breaker-open')) opts.breakerOpen = true;
+  if (flags.boolean('basic-auth-disabled')) opts.basicAuthDisabled = true;
+  if (flags.strings('blocked-user').length > 0) opts.blockedUsers = [...flags.strings('blocked-user')];
+  if (flags.boolean('gui-session-cookie')) opts.guiSession = true;
   const faults: FaultId[] = [];
-  for (const f of values.fault ?? []) {
+  for (const f of flags.strings('fault')) {
     if (!isFaultId(f))
       throw new StandinError('S_USAGE', `--fault ${f}: unknown fault (see conformance/standin/faults.ts)`);
     faults.push(f);
@@ -83,18 +62,38 @@ export function parseStandinArgs(argv: readonly string[]): StandinOptions {
   return opts;
 }
 
-async function main(): Promise<void> {
+/** The stand-in's options from a command line (tests); parse errors are S_USAGE as the option checks are. */
+export function parseStandinArgs(argv: readonly string[]): StandinOptions {
+  let parsed;
+  try {
+    parsed = parseFlags('standin', argv, {});
+  } catch (e) {
+    throw new StandinError('S_USAGE', (e as Error).message);
+  }
+  if (parsed.kind !== 'flags') throw new StandinError('S_USAGE', commandHelp('standin'));
+  return standinOptionsFrom(parsed.flags);
+}
+
+export async function standinCommand(flags: ParsedFlags, io: Io): Promise<number> {
   let opts: StandinOptions;
   try {
-    opts = parseStandinArgs(process.argv.slice(2));
+    opts = standinOptionsFrom(flags);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${(e as Error).message === USAGE ? '' : USAGE + '\n'}`);
-    process.exitCode = 2;
-    return;
+    io.err.write(`error: ${(e as Error).message}\nRun \`onezone-conformance standin --help\` for the options.\n`);
+    return 2;
   }
-  // startStandin() listens only once everything else has succeeded, so a failure here leaves no listener.
-  const s = await startStandin(opts);
-  const out = process.stdout;
+  // Subscribed before the server starts: a signal during start-up must still stop it.
+  const { stopped, dispose } = untilStopped(io.lifecycle);
+  let s;
+  try {
+    // startStandin() listens only once everything else has succeeded, so a failure here leaves no listener.
+    s = await startStandin(opts);
+  } catch (e) {
+    dispose();
+    io.err.write(`the stand-in failed: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const out = io.out;
   out.write(
     `Onezone ${opts.version ?? '17.06'} stand-in${opts.quirks ? ' (quirks)' : ''}${opts.account ? ` (${opts.account} accounts)` : ''}${opts.faults ? ` with faults: ${opts.faults.join(', ')}` : ''}\n`,
   );
@@ -104,17 +103,10 @@ async function main(): Promise<void> {
   // try the stand-in by hand. They are public test values from seed.json, valid only on this stand-in.
   out.write('  Test users (Basic):\n');
   for (const u of s.users) out.write(`    ${u.name} / ${u.password}\n`);
-  out.write('Press Ctrl+C to stop.\n');
-  const stop = (): void => {
-    void s.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (isEntryPoint(import.meta.url)) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`the stand-in failed: ${(e as Error).message}\n`);
-    process.exitCode = 1;
-  });
+  out.write('Press Ctrl+C to stop (it also stops when the process that started it ends).\n');
+  const why = await stopped;
+  dispose();
+  await s.close();
+  io.err.write(`stand-in stopped (${why === 'parent' ? 'its parent process ended' : why})\n`);
+  return 0;
 }

@@ -208,7 +208,6 @@ describe('the runner against a lived-in stand-in with a broken time caveat', fun
         allowWrites: false,
         profile: 'onezone-20.02',
         timeoutMs: 2000,
-        reportDir: 'unused',
         embedded: false,
       });
       const same = r.checks.find((c) => c.id === 'auth-token-same-user');
@@ -335,7 +334,6 @@ describe('the probe of real-server-2102.md §3.3, repeated', function () {
         allowWrites: false,
         profile: 'onezone-20.02',
         timeoutMs: 2000,
-        reportDir: 'unused',
         embedded: false,
       });
       const notPassed = r.checks.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.message}`);

@@ -286,7 +286,6 @@ describe('a target that stops answering mid-run', function () {
       allowWrites: false,
       profile: 'onezone-17.06',
       timeoutMs,
-      reportDir: 'x',
       embedded: false,
     });
     expect(r.exitCode).to.equal(2);

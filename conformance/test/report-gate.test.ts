@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { fromRoot } from '../paths.js';
 import { gate, parseExpiry, type AllowlistEntry } from '../report/gate.js';
 import { gateCli } from '../report/gate-cli.js';
 import { grade } from '../report/grade.js';
+import { commandArgs } from './support/command.js';
 import type { CheckResult, ReportDocument } from '../report/types.js';
 
 const fixture = (name: string): ReportDocument =>
@@ -252,17 +252,10 @@ describe('release gate', () => {
 
     it('runs as a program and sets the exit code', () => {
       const report = write('fail.json', fail);
-      const here = fileURLToPath(import.meta.url);
-      const fromSource = here.endsWith('.ts');
-      const script = join(dirname(here), '..', 'report', `gate-cli.${fromSource ? 'ts' : 'js'}`);
-      const r = spawnSync(
-        process.execPath,
-        [...(fromSource ? ['--import', 'tsx'] : []), script, '--report', report, '--no-allowlist'],
-        {
-          encoding: 'utf8',
-          env: { ...process.env, INIT_CWD: dir },
-        },
-      );
+      const r = spawnSync(process.execPath, commandArgs('gate', '--report', report, '--no-allowlist'), {
+        encoding: 'utf8',
+        env: { ...process.env, INIT_CWD: dir },
+      });
       expect(r.status, r.stderr).to.equal(1);
       expect(r.stdout).to.match(/gate: BLOCKED · verdict non-conformant/);
     });

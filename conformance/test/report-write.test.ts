@@ -191,7 +191,6 @@ describe('writeReports', () => {
           allowWrites: true,
           profile: 'onezone-17.06',
           timeoutMs: 10_000,
-          reportDir: dir,
           embedded: true,
         };
         const report = await runConformance(config);

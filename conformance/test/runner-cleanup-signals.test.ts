@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { startStandin, type RunningStandin } from '../standin/server.js';
+import { commandArgs, commandEnv } from './support/command.js';
 import { proxyTo, type HostileServer } from './support/hostile.js';
 
 /**
@@ -9,9 +9,6 @@ import { proxyTo, type HostileServer } from './support/hostile.js';
  * closed), SIGTERM, a second Ctrl-C while the cleanup runs, and a Ctrl-C that lands while the POST is in flight
  * (the target created the token, the runner never heard of it).
  */
-
-const fromSource = import.meta.url.endsWith('.ts');
-const CLI = fileURLToPath(new URL(fromSource ? '../cli.ts' : '../cli.js', import.meta.url));
 
 async function listOf(s: RunningStandin): Promise<string[]> {
   const u = s.users[0];
@@ -56,13 +53,10 @@ describe('runner interrupted by signals: cleanup', function () {
     const url = proxy.url + new URL(s.url).pathname;
     const [u, o] = s.users;
     if (!u || !o) throw new Error('two users expected');
-    const nodeOptions = process.env.NODE_OPTIONS ?? '';
-    const loader = fromSource && !nodeOptions.includes('tsx') ? ['--import', 'tsx'] : [];
     const child = spawn(
       process.execPath,
-      [
-        ...loader,
-        CLI,
+      commandArgs(
+        'run',
         '--target',
         url,
         '--user',
@@ -72,11 +66,8 @@ describe('runner interrupted by signals: cleanup', function () {
         '10000',
         '--report-dir',
         '/tmp/oz-interrupt-unused',
-      ],
-      {
-        env: { PATH: process.env.PATH ?? '', CI: 'true', ...(nodeOptions && { NODE_OPTIONS: nodeOptions }) },
-        stdio: 'ignore',
-      },
+      ),
+      { env: commandEnv(), stdio: 'ignore' },
     );
     const exited = new Promise<number | null>((r) => {
       child.on('close', (code, signal) => {
@@ -90,8 +81,9 @@ describe('runner interrupted by signals: cleanup', function () {
     return code;
   }
 
-  it('SIGHUP: removes the created token and exits 130', async () => {
-    expect(await interrupted(['SIGHUP'], false)).to.equal(130);
+  // The exit code is 128 + the signal's number, as for any process a signal ended (documented in run --help).
+  it('SIGHUP: removes the created token and exits 129', async () => {
+    expect(await interrupted(['SIGHUP'], false)).to.equal(129);
   });
 
   it('a second Ctrl-C does not cut the cleanup short', async () => {
@@ -102,7 +94,7 @@ describe('runner interrupted by signals: cleanup', function () {
     expect(await interrupted(['SIGINT'], true)).to.equal(130);
   });
 
-  it('SIGTERM while the POST is in flight', async () => {
-    expect(await interrupted(['SIGTERM'], true)).to.equal(130);
+  it('SIGTERM while the POST is in flight: exits 143', async () => {
+    expect(await interrupted(['SIGTERM'], true)).to.equal(143);
   });
 });

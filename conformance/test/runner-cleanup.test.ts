@@ -32,7 +32,6 @@ function configFor(s: RunningStandin, target: string, over: Partial<RunConfig> =
     allowWrites: true,
     profile: 'onezone-17.06',
     timeoutMs: 2000,
-    reportDir: 'unused',
     embedded: false,
     ...over,
   };

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { ReportDocument } from '../report/types.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
+import { runCommandLine, type CommandResult } from './support/command.js';
 import { freePort } from './support/processes.js';
 
 /**
@@ -13,37 +12,9 @@ import { freePort } from './support/processes.js';
  * run writes (stdout, stderr and every report file).
  */
 
-// From source (tsx) the CLI is cli.ts and needs the tsx loader; from dist it is cli.js.
-const fromSource = import.meta.url.endsWith('.ts');
-const CLI = fileURLToPath(new URL(fromSource ? '../cli.ts' : '../cli.js', import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  lastLine: string;
-}
-
-function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    // A loader given through NODE_OPTIONS (tsx during development) is passed on; nothing else of ours is.
-    const nodeOptions = process.env.NODE_OPTIONS ?? '';
-    const loader = fromSource && !nodeOptions.includes('tsx') ? ['--import', 'tsx'] : [];
-    const child = spawn(process.execPath, [...loader, CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', CI: 'true', ...(nodeOptions && { NODE_OPTIONS: nodeOptions }), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const lines = stdout.trimEnd().split('\n');
-      resolve({ code, stdout, stderr, lastLine: lines[lines.length - 1] ?? '' });
-    });
-  });
-}
+/** `onezone-conformance run …` with `env` added to a minimal environment. */
+const runCli = (args: string[], env: Record<string, string> = {}): Promise<CommandResult> =>
+  runCommandLine(['run', ...args], env);
 
 const SUMMARY = /^\d+ passed, \d+ failed, \d+ skipped, \d+ errored$/;
 

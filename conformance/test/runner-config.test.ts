@@ -1,9 +1,11 @@
 import { expect } from 'chai';
-import { resolveConfig, type RunConfig } from '../config.js';
+import { resolveConfig, toRunConfig, type CliConfig } from '../config.js';
 import { HarnessError } from '../errors.js';
 
-const run = (argv: string[], env: Record<string, string> = {}): RunConfig => {
-  const r = resolveConfig(argv, env, { readFile: () => 'PEM' });
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+const run = (argv: string[], env: Record<string, string> = {}): CliConfig => {
+  const r = resolveConfig(argv, env, { readFile: () => PEM });
   if (r.kind !== 'run') throw new Error('expected a run request');
   return r.config;
 };
@@ -20,14 +22,8 @@ const usageError = (argv: string[], env: Record<string, string> = {}): HarnessEr
 describe('runner config (flags > env > defaults)', () => {
   it('applies the defaults', () => {
     const c = run(['--target', 'http://127.0.0.1:1/api/v3/onezone/']);
-    expect(c).to.include({
-      target: 'http://127.0.0.1:1/api/v3/onezone',
-      profile: 'onezone-17.06',
-      timeoutMs: 10000,
-      insecure: false,
-      allowWrites: false,
-      embedded: false,
-    });
+    expect(c.target).to.deep.equal({ kind: 'remote', url: 'http://127.0.0.1:1/api/v3/onezone' });
+    expect(c).to.include({ profile: 'onezone-17.06', timeoutMs: 10000, insecure: false, allowWrites: false });
     expect(c.reportDir).to.equal('reports/latest');
   });
 
@@ -38,17 +34,33 @@ describe('runner config (flags > env > defaults)', () => {
       ONEZONE_TOKEN: 'T',
       ONEZONE_OTHER_USER: 'bob:x',
     };
-    const fromEnv = run([], env);
-    expect(fromEnv.target).to.equal('https://zone.example.org/api/v3/onezone');
     // Split at the first colon: passwords may contain colons, names may not.
-    expect(fromEnv.user).to.deep.equal({ name: 'alice', password: 'pa:ss' });
-    expect(fromEnv.otherUser).to.deep.equal({ name: 'bob', password: 'x' });
-    expect(fromEnv.token).to.equal('T');
-    expect(run(['--user', 'carol:y'], env).user).to.deep.equal({ name: 'carol', password: 'y' });
+    expect(run([], env).target).to.deep.equal({
+      kind: 'remote',
+      url: 'https://zone.example.org/api/v3/onezone',
+      user: { name: 'alice', password: 'pa:ss' },
+      token: 'T',
+      otherUser: { name: 'bob', password: 'x' },
+    });
+    const flagged = run(['--user', 'carol:y'], env).target;
+    expect(flagged.kind === 'remote' && flagged.user).to.deep.equal({ name: 'carol', password: 'y' });
   });
 
-  it('runs the embedded stand-in with writes when there is no target', () => {
-    expect(run([])).to.include({ embedded: true, allowWrites: true });
+  it('runs the embedded stand-in with writes when there is no target, decided once in the configuration', () => {
+    const c = run([]);
+    expect(c.target).to.deep.equal({ kind: 'embedded' });
+    expect(c.allowWrites).to.equal(true);
+    // The resolved stand-in keeps the decision: toRunConfig takes it, it does not decide again.
+    const resolved = toRunConfig(c, { url: 'http://127.0.0.1:9/api/v3/onezone', embedded: true });
+    expect(resolved).to.include({ target: 'http://127.0.0.1:9/api/v3/onezone', embedded: true, allowWrites: true });
+  });
+
+  it('gives runConformance only what it uses: no report directory, a resolved target', () => {
+    const c = run(['--target', 'https://h/api', '--ca', 'ca.pem', '--allow-writes', '--report-dir', 'out']);
+    const target = c.target.kind === 'remote' ? c.target : undefined;
+    expect(Object.keys(toRunConfig(c, { ...target!, embedded: false })).sort()).to.deep.equal(
+      ['allowWrites', 'caFile', 'caPem', 'embedded', 'insecure', 'profile', 'target', 'timeoutMs'].sort(),
+    );
   });
 
   it('reads --ca and parses --timeout, --profile, --allow-writes', () => {
@@ -63,7 +75,8 @@ describe('runner config (flags > env > defaults)', () => {
       'mock',
       '--allow-writes',
     ]);
-    expect(c).to.include({ caPem: 'PEM', caFile: 'ca.pem', timeoutMs: 300, profile: 'mock', allowWrites: true });
+    expect(c).to.include({ timeoutMs: 300, profile: 'mock', allowWrites: true });
+    expect(c.ca).to.deep.equal({ file: 'ca.pem', pem: PEM });
   });
 
   for (const [argv, why] of [

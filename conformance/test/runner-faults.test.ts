@@ -22,7 +22,6 @@ function configFor(s: RunningStandin, over: Partial<RunConfig> = {}, withOther =
     allowWrites: true,
     profile: 'onezone-17.06',
     timeoutMs: 2000,
-    reportDir: 'unused',
     embedded: false,
     ...over,
   };

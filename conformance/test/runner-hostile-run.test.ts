@@ -22,7 +22,6 @@ function configFor(target: string, over: Partial<RunConfig> = {}): RunConfig {
     allowWrites: false,
     profile: 'onezone-17.06',
     timeoutMs: 2000,
-    reportDir: 'unused',
     embedded: false,
     ...over,
   };

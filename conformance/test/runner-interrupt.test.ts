@@ -1,18 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { startStandin, type RunningStandin } from '../standin/server.js';
+import { commandArgs, commandEnv } from './support/command.js';
 
 /**
  * The runner removes what it created also when it is interrupted: a proxy in front of the stand-in lets the
  * POST of lifecycle-create through, then holds every later request except DELETE; the test sends SIGINT to the
  * CLI while it waits and checks that the created token is gone.
  */
-
-const fromSource = import.meta.url.endsWith('.ts');
-const CLI = fileURLToPath(new URL(fromSource ? '../cli.ts' : '../cli.js', import.meta.url));
 
 function forward(target: URL, req: IncomingMessage, res: ServerResponse): void {
   const up = request(
@@ -72,13 +69,10 @@ describe('runner interrupted (SIGINT)', function () {
     const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}`;
     const [u, o] = s.users;
     if (!u || !o) throw new Error('two users expected');
-    const nodeOptions = process.env.NODE_OPTIONS ?? '';
-    const loader = fromSource && !nodeOptions.includes('tsx') ? ['--import', 'tsx'] : [];
     const child = spawn(
       process.execPath,
-      [
-        ...loader,
-        CLI,
+      commandArgs(
+        'run',
         '--target',
         url,
         '--user',
@@ -88,11 +82,8 @@ describe('runner interrupted (SIGINT)', function () {
         '10000',
         '--report-dir',
         '/tmp/oz-interrupt-unused',
-      ],
-      {
-        env: { PATH: process.env.PATH ?? '', CI: 'true', ...(nodeOptions && { NODE_OPTIONS: nodeOptions }) },
-        stdio: 'ignore',
-      },
+      ),
+      { env: commandEnv(), stdio: 'ignore' },
     );
     const exited = new Promise<number | null>((r) => {
       child.on('close', (code, signal) => {

@@ -27,7 +27,6 @@ describe('runner against Prism (mock profile)', function () {
       allowWrites: false,
       profile: 'mock',
       timeoutMs: 5000,
-      reportDir: 'unused',
       embedded: false,
     });
     const bad = r.checks
@@ -54,7 +53,6 @@ describe('runner against Prism (mock profile)', function () {
       allowWrites: false,
       profile: 'auto',
       timeoutMs: 5000,
-      reportDir: 'unused',
       embedded: false,
     });
     expect(r.target.detection?.profile).to.equal('mock');

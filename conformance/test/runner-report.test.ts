@@ -9,7 +9,6 @@ const config: RunConfig = {
   allowWrites: false,
   profile: 'onezone-17.06',
   timeoutMs: 1000,
-  reportDir: 'r',
   embedded: false,
 };
 
@@ -28,7 +27,7 @@ const result = (id: string, level: CheckResult['level'], status: CheckResult['st
 const build = (results: CheckResult[], errors: Array<{ code: string; message: string }> = []) =>
   buildReport({
     config,
-    targetUrl: config.target ?? '',
+    targetUrl: config.target,
     profile: 'onezone-17.06',
     startedAt: new Date(0),
     finishedAt: new Date(5),

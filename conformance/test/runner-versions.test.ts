@@ -51,7 +51,6 @@ function configFor(s: RunningStandin, profile: RunConfig['profile'], allowWrites
     allowWrites,
     profile,
     timeoutMs: 2000,
-    reportDir: 'unused',
     embedded: false,
   };
 }

@@ -1,18 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { request } from 'undici';
 import { parseStandinArgs } from '../standin/cli.js';
-
-/** The compiled cli.js under `npm test`; the .ts source through tsx while developing. */
-function cliCommand(): string[] {
-  const js = fileURLToPath(new URL('../standin/cli.js', import.meta.url));
-  if (existsSync(js)) return [js];
-  return ['--import', 'tsx', fileURLToPath(new URL('../standin/cli.ts', import.meta.url))];
-}
+import { spawnCommand } from './support/command.js';
 
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -91,7 +84,7 @@ describe('stand-in CLI', function () {
   });
 
   it('runs in the foreground, prints its URL and the test users, serves them, and stops on SIGTERM', async () => {
-    child = spawn(process.execPath, [...cliCommand(), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawnCommand(['standin', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out = await waitForOutput(child, /Press Ctrl\+C/, 10000);
     const url = /URL: (\S+)/.exec(out)?.[1];
     const user = /^\s+(\S+) \/ (\S+)$/m.exec(out);
@@ -148,13 +141,11 @@ describe('stand-in CLI: zone states and failures', function () {
     try {
       const data = join(dir, 'state.json');
       writeFileSync(data, JSON.stringify({ format: 'onezone-standin-state/1', users: [null], auth: {} }));
-      const child = spawn(process.execPath, [...cliCommand(), '--port', '0', '--data', data], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawnCommand(['standin', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
       const code = await new Promise<number | null>((resolve) => {
         const timer = setTimeout(() => {
           child.kill('SIGKILL');

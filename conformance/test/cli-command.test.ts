@@ -1,0 +1,207 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { expect } from 'chai';
+import { COMMANDS, FLAGS, flagsOf, parseFlags, type FlagName } from '../cli/flags.js';
+import { main } from '../cli/main.js';
+import { HarnessError } from '../errors.js';
+import { fromRoot, toolVersion } from '../paths.js';
+import { runConformance } from '../run.js';
+import { startStandin } from '../standin/server.js';
+import { listOf } from '../standin/testkit.js';
+import { commandArgs, commandEnv } from './support/command.js';
+
+/** The one command: subcommands, --help and --version from one flag table, the bin, parent death, aborts. */
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function call(argv: string[], env: Record<string, string> = {}): Promise<Captured> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (d: Buffer) => (o += d.toString()));
+  err.on('data', (d: Buffer) => (e += d.toString()));
+  const code = await main(argv, { out, err, env, cwd: process.cwd() });
+  return { code, out: o, err: e };
+}
+
+const isListening = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      resolve(false);
+    });
+  });
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await condition()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return condition();
+}
+
+describe('onezone-conformance (the one command)', function () {
+  this.timeout(30000);
+
+  it('--version prints the package version, at the top and after a command', async () => {
+    const version = (JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string }).version;
+    expect(toolVersion()).to.equal(version);
+    for (const argv of [['--version'], ['-V'], ['gate', '--version']]) {
+      const r = await call(argv);
+      expect(r.code, argv.join(' ')).to.equal(0);
+      expect(r.out).to.equal(version + '\n');
+    }
+  });
+
+  it('--help lists every command; each command --help lists exactly its rows of the flag table', async () => {
+    const top = await call(['--help']);
+    expect(top.code).to.equal(0);
+    for (const c of COMMANDS) expect(top.out).to.match(new RegExp(`^  ${c} `, 'm'));
+    for (const c of COMMANDS) {
+      const r = await call([c, '--help']);
+      expect(r.code, c).to.equal(0);
+      expect(r.out).to.include(`Usage: onezone-conformance ${c}`);
+      const own = new Set<string>(flagsOf(c));
+      for (const name of Object.keys(FLAGS) as FlagName[]) {
+        const listed = new RegExp(`^ {2}(-\\w, )?--${name}(?![\\w-])`, 'm').test(r.out);
+        expect(listed, `${c} --help lists --${name}`).to.equal(own.has(name));
+      }
+    }
+    expect((await call(['run', '--help'])).out).to.include('--target URL');
+    expect((await call(['run', '--help'])).out).to.include('[ONEZONE_USER]');
+  });
+
+  it('refuses an unknown command, a missing command and a flag of another command with exit 2', async () => {
+    expect((await call([])).code).to.equal(2);
+    expect((await call(['frobnicate'])).code).to.equal(2);
+    const r = await call(['gate', '--target', 'http://h']);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.include("Unknown option '--target'");
+  });
+
+  it('does not echo a stray argument, which is often a password that lost its flag', async () => {
+    const r = await call(['run', '--insecure', 'alice:s3cret-pw']);
+    expect(r.code).to.equal(2);
+    expect(r.err + r.out).not.to.include('s3cret-pw');
+  });
+
+  it('warns that a password or token given as a flag is visible in the process list, without the value', () => {
+    const parsed = parseFlags('run', ['--target', 'http://h', '--user', 'alice:s3cret', '--token', 'tok3n'], {});
+    if (parsed.kind !== 'flags') throw new Error('flags expected');
+    const text = parsed.flags.warnings.join('\n');
+    expect(text).to.match(/--user .*process list.*ONEZONE_USER/);
+    expect(text).to.match(/--token .*ONEZONE_TOKEN/);
+    expect(text).not.to.include('s3cret');
+    expect(text).not.to.include('tok3n');
+    const fromEnv = parseFlags('run', ['--target', 'http://h'], { ONEZONE_USER: 'alice:s3cret' });
+    expect(fromEnv.kind === 'flags' && fromEnv.flags.warnings).to.deep.equal([]);
+  });
+
+  it('is the package bin, and the npm scripts call the built command without rebuilding', () => {
+    const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      scripts: Record<string, string>;
+    };
+    const bin = pkg.bin['onezone-conformance'];
+    expect(bin).to.equal('bin/onezone-conformance.js');
+    accessSync(fromRoot(bin!), constants.X_OK);
+    expect(readFileSync(fromRoot(bin!), 'utf8')).to.match(/^#!\/usr\/bin\/env node\n/);
+    const r = spawnSync(process.execPath, [fromRoot(bin!), '--version'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal(toolVersion());
+    const commands: Record<string, string> = {
+      start: 'run',
+      conformance: 'run',
+      standin: 'standin',
+      mock: 'mock',
+      gate: 'gate',
+      docs: 'docs',
+      'docs:check': 'docs check',
+      'docs:html': 'docs html',
+      dredd: 'dredd',
+      bench: 'bench',
+    };
+    for (const [script, sub] of Object.entries(commands))
+      expect(pkg.scripts[script], script).to.equal(`node bin/onezone-conformance.js ${sub}`);
+  });
+
+  it('standin ends its server when the process that started it ends, also through an npm-like sh -c', async () => {
+    // node (npm's stand-in) → sh -c → the command; SIGKILL of the first leaves sh waiting, as npm's death does.
+    const line = ['node', ...commandArgs('standin', '--port', '0')].map((a) => `'${a}'`).join(' ');
+    const starter = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const c = require('node:child_process').spawn('sh', ['-c', process.argv[1] + '; exit $?'], { stdio: 'inherit' });`,
+        line,
+      ],
+      { env: commandEnv({ npm_lifecycle_event: 'standin' }), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    starter.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const up = await until(() => Promise.resolve(/URL: http:\/\/127\.0\.0\.1:\d+/.test(out)), 15000);
+    expect(up, out).to.equal(true);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    expect(await isListening(port)).to.equal(true);
+    starter.kill('SIGKILL');
+    expect(await until(async () => !(await isListening(port)), 5000), 'the server is still listening').to.equal(true);
+  });
+
+  it('runConformance installs no signal handler and ends early on its AbortSignal, removing what it created', async () => {
+    const s = await startStandin();
+    try {
+      const [user, other] = s.users;
+      const before = await listOf(s, 0);
+      const controller = new AbortController();
+      const listeners = ['SIGINT', 'SIGTERM', 'SIGHUP'].map((sig) => process.listenerCount(sig));
+      let during: number[] = [];
+      const report = await runConformance(
+        {
+          target: s.url,
+          embedded: true,
+          user: user!,
+          otherUser: other!,
+          insecure: false,
+          allowWrites: true,
+          profile: 'onezone-17.06',
+          timeoutMs: 5000,
+        },
+        {
+          signal: controller.signal,
+          progress: {
+            checkFinished: (r) => {
+              during = ['SIGINT', 'SIGTERM', 'SIGHUP'].map((sig) => process.listenerCount(sig));
+              if (r.id === 'lifecycle-create') {
+                controller.abort(new HarnessError('E_INTERRUPTED', 'interrupted by SIGINT'));
+              }
+            },
+            finished: () => undefined,
+          },
+        },
+      );
+      expect(during).to.deep.equal(listeners);
+      const interrupted = report.errors.find((e) => e.code === 'E_INTERRUPTED');
+      expect(interrupted?.message).to.match(
+        /^interrupted by SIGINT: \d+ of \d+ checks had finished.*1 created token removed$/,
+      );
+      expect(report.exitCode).to.equal(2);
+      const notRun = report.checks.filter((c) => c.code === 'E_INTERRUPTED');
+      expect(notRun.map((c) => c.id)).to.include('lifecycle-delete');
+      expect(await listOf(s, 0)).to.deep.equal(before);
+    } finally {
+      await s.close();
+    }
+  });
+});
