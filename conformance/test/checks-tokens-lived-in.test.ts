@@ -291,7 +291,6 @@ describe('a failed token check names the token it stood on', function () {
         allowWrites: false,
         profile: 'onezone-21.02',
         timeoutMs: 2000,
-        reportDir: 'unused',
         embedded: false,
       });
       const c = r.checks.find((x) => x.id === 'auth-token-macaroon-header');
