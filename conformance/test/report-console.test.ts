@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { fromRoot } from '../paths.js';
 import { closingLine, detectionLine, plural, runEpilogue, terminalSafe, useColour } from '../report/console.js';
+import { formatHtml } from '../report/formatters/html.js';
 import { formatMarkdown } from '../report/formatters/markdown.js';
 import { gate } from '../report/gate.js';
 import { gateCli } from '../report/gate-cli.js';
@@ -134,6 +135,10 @@ describe('console conventions', () => {
       const { stream, text } = capture();
       createProgress({ stream, interactive: false }).finished(one);
       expect(text()).to.include('warning: auth-none-401\n');
+      expect(formatHtml(one)).to.include(' · 1 warning · ');
+      const md = formatMarkdown(one);
+      expect(md).to.match(/Evidence: 1 exchange<\/summary>/);
+      expect(md).not.to.include('exchange(s)');
     });
 
     it('ends with `N passed, N failed, N skipped, N errored`, counting errored checks', () => {

@@ -1,3 +1,4 @@
+import { plural } from '../console.js';
 import { outcomeOf, type Outcome } from '../grade.js';
 import type { CheckResult, ReportDocument } from '../types.js';
 import {
@@ -31,7 +32,7 @@ export function formatHtml(report: ReportDocument): string {
 <body>
 <header class="verdict verdict-${report.verdict}">
   <p class="verdict-label" id="verdict">${esc(VERDICT_LABEL[report.verdict])}</p>
-  <p class="verdict-sub">${ratio.passed} of ${ratio.judged} judged checks passed · ${summary.failed} MUST failed · ${summary.warnings} warnings · ${summary.errored} errored · ${summary.skipped} skipped</p>
+  <p class="verdict-sub">${ratio.passed} of ${plural(ratio.judged, 'judged check')} passed · ${summary.failed} MUST failed · ${plural(summary.warnings, 'warning')} · ${summary.errored} errored · ${summary.skipped} skipped</p>
 </header>
 <main>
 <section class="meta">

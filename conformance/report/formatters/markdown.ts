@@ -1,5 +1,5 @@
 import type { CheckResult, ReportDocument } from '../types.js';
-import { terminalSafe } from '../console.js';
+import { plural, terminalSafe } from '../console.js';
 import { outcomeOf } from '../grade.js';
 import { checksWithEvidence, exchangeText, formatMs, OUTCOME_LABEL, tlsUnverified, VERDICT_LABEL } from './common.js';
 
@@ -14,7 +14,7 @@ export function formatMarkdown(report: ReportDocument): string {
     `## ${icon} Onezone conformance: ${VERDICT_LABEL[report.verdict]}`,
     '',
     `Target ${code(report.target.url)}${report.target.embedded ? ' (embedded stand-in)' : ''} · profile ${code(report.target.profile)}` +
-      ` · ${summary.total} checks in ${formatMs(report.durationMs)} · ${cell(report.tool.name)} ${cell(report.tool.version)} · ${report.startedAt}`,
+      ` · ${plural(summary.total, 'check')} in ${formatMs(report.durationMs)} · ${cell(report.tool.name)} ${cell(report.tool.version)} · ${report.startedAt}`,
   ];
   if (tlsUnverified(report))
     out.push(
@@ -83,7 +83,7 @@ function evidenceItem(check: CheckResult): string {
     const fence = '`'.repeat(Math.max(3, longestBacktickRun(text) + 1));
     lines.push(
       '',
-      `  <details><summary>Evidence: ${check.exchanges.length} exchange(s)</summary>`,
+      `  <details><summary>Evidence: ${plural(check.exchanges.length, 'exchange')}</summary>`,
       '',
       fence + 'http',
       text,
