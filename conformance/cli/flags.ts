@@ -241,7 +241,7 @@ export const flagsOf = (command: Command): FlagName[] =>
 /** What one subcommand's command line says, flags over environment variables. */
 export interface ParsedFlags {
   readonly command: Command;
-  /** A string flag's value (the last if repeated), else its environment variable's; '' counts as absent. */
+  /** A string flag's value (the last if repeated), else its environment variable's; never ''. */
   string(name: StringFlag): string | undefined;
   /** Every value of a repeatable flag. */
   strings(name: StringFlag): readonly string[];
@@ -260,7 +260,9 @@ const POSITIONALS: Partial<Record<Command, readonly string[]>> = { docs: ['check
 
 /**
  * Parses one subcommand's argv (after the subcommand) with its environment. Throws HarnessError E_USAGE for
- * an unknown flag or a value where none belongs.
+ * an unknown flag, a value where none belongs, and an empty value, given or from the environment: an empty
+ * ONEZONE_TARGET is a missing CI secret, not "no target", and must not quietly run against something else;
+ * an empty ONEZONE_USER must not quietly run as nobody.
  */
 export function parseFlags(
   command: Command,
@@ -296,17 +298,17 @@ export function parseFlags(
     );
 
   const warnings: string[] = [];
-  // An empty value counts as absent (CI templates leave them empty).
   const given = (n: FlagName): string[] => {
     const v = values[n];
-    return v === undefined
-      ? []
-      : (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
+    return v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
   };
   for (const n of names) {
     const s = spec(n);
     if (s.type !== 'string') continue;
     const { env: envName } = view(n, command);
+    if (given(n).includes('')) throw usageError(`--${n} is empty: give it a value or leave it out`);
+    if (envName !== undefined && given(n).length === 0 && env[envName] === '')
+      throw usageError(`${envName} is set but empty (a missing CI secret?): give it a value or unset it`);
     if (s.secret === true && given(n).length > 0)
       warnings.push(
         `warning: --${n} is visible to every user of this machine in the process list, and npm echoes it;` +
@@ -317,7 +319,7 @@ export function parseFlags(
     command,
     string: (n) => {
       const envName = view(n, command).env;
-      return given(n).at(-1) ?? (envName !== undefined ? env[envName] || undefined : undefined);
+      return given(n).at(-1) ?? (envName !== undefined ? env[envName] : undefined);
     },
     strings: (n) => given(n),
     boolean: (n) => values[n] === true,

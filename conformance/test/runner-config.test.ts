@@ -98,4 +98,29 @@ describe('runner config (flags > env > defaults)', () => {
   it('answers --help', () => {
     expect(resolveConfig(['--help'], {}).kind).to.equal('help');
   });
+
+  // Issue 13 item 9: an empty value is a missing CI secret or a typo, never "absent" (which would run the
+  // embedded stand-in, or run as nobody with most checks skipped and a passing badge).
+  for (const [argv, env, why] of [
+    [[], { ONEZONE_TARGET: '' }, 'an empty ONEZONE_TARGET'],
+    [['--target', 'http://h/api'], { ONEZONE_USER: '' }, 'an empty ONEZONE_USER'],
+    [['--target', 'http://h/api'], { ONEZONE_OTHER_USER: '' }, 'an empty ONEZONE_OTHER_USER'],
+    [['--target', 'http://h/api'], { ONEZONE_TOKEN: '' }, 'an empty ONEZONE_TOKEN'],
+    [['--target', 'http://h/api', '--user', ''], {}, "--user ''"],
+    [['--target', ''], {}, "--target ''"],
+    [['--target=', '--allow-writes'], {}, '--target='],
+    [['--report-dir', ''], {}, "--report-dir ''"],
+    [['--target', 'http://h/api', '--profile', ''], {}, "--profile ''"],
+  ] as const) {
+    it(`refuses ${why} with E_USAGE, naming it`, () => {
+      const e = usageError([...argv], { ...env });
+      expect(e.code).to.equal('E_USAGE');
+      expect(e.message).to.match(/ONEZONE_\w+ is set but empty|--[\w-]+ is empty/);
+    });
+  }
+
+  it('still takes a flag over its environment variable when the variable is set and not empty', () => {
+    const c = run(['--target', 'http://h/api'], { ONEZONE_TARGET: 'http://other/api' });
+    expect(c.target).to.deep.equal({ kind: 'remote', url: 'http://h/api' });
+  });
 });
