@@ -36,6 +36,8 @@ export interface CliConfig {
   readonly allowWrites: boolean;
   readonly profile: ProfileId | 'auto';
   readonly timeoutMs: number;
+  /** The whole run's bound: then it stops, removes what it created and exits 2 (E_DEADLINE). */
+  readonly deadlineMs: number;
   readonly reportDir: string;
   /** How many generated cases the generated checks judge (default: a small fixed budget). */
   readonly depth?: Depth;
@@ -96,8 +98,12 @@ export function toRunConfig(config: CliConfig, target: ResolvedTarget): RunConfi
 export const DEFAULTS = {
   profile: 'onezone-17.06',
   timeoutMs: 10_000,
+  deadlineMs: 600_000,
   reportDir: 'reports/latest',
 } as const;
+
+/** setTimeout's limit: a longer delay fires at once (Node warns and uses 1 ms), so it is refused up front. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type CliRequest = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: CliConfig };
 
@@ -125,19 +131,34 @@ export function parseTarget(value: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-export function parseTimeout(value: string): number {
+/** A duration in ms for a timer: a positive integer, written as digits, that setTimeout can honour. */
+export function parseMs(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw usageError(`--timeout must be a positive integer of milliseconds: ${value}`);
+  if (!/^[0-9]+$/.test(value) || n <= 0)
+    throw usageError(`${flag} must be a positive integer of milliseconds: ${value}`);
+  if (n > MAX_TIMER_MS) throw usageError(`${flag} ${value} is above the limit of ${MAX_TIMER_MS} ms (24.8 days)`);
   return n;
 }
 
+export const parseTimeout = (value: string): number => parseMs(value, '--timeout');
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+/**
+ * The --ca file's PEM text, refused when it cannot be read, is empty or holds no PEM certificate: TLS would
+ * quietly fall back to the system trust store and the operator would believe their CA was in force.
+ */
 export function readCa(file: string, read: (path: string) => string = (p) => readFileSync(p, 'utf8')): string {
+  let pem: string;
   try {
-    return read(file);
+    pem = read(file);
   } catch (e) {
-    throw usageError(`--ca ${file} cannot be read: ${(e as Error).message}`);
+    throw usageError(`--ca ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  if (pem.trim() === '') throw usageError(`--ca ${file} is empty`);
+  if (!PEM_CERTIFICATE.test(pem))
+    throw usageError(`--ca ${file} holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)`);
+  return pem;
 }
 
 export interface ResolveOptions {
@@ -170,6 +191,7 @@ export function configFrom(flags: ParsedFlags, options: ResolveOptions = {}): Cl
   if (target === undefined && (user !== undefined || token !== undefined || otherUser !== undefined))
     throw usageError('--user, --token and --other-user need --target (without it the embedded stand-in is used)');
   const timeout = flags.string('timeout');
+  const deadline = flags.string('deadline');
   const depthText = flags.string('depth');
   const depth = depthText === undefined ? undefined : parseDepth(depthText);
   if (depthText !== undefined && depth === undefined)
@@ -197,6 +219,7 @@ export function configFrom(flags: ParsedFlags, options: ResolveOptions = {}): Cl
     allowWrites: flags.boolean('allow-writes') || resolved.kind === 'embedded',
     profile,
     timeoutMs: timeout !== undefined ? parseTimeout(timeout) : DEFAULTS.timeoutMs,
+    deadlineMs: deadline !== undefined ? parseMs(deadline, '--deadline') : DEFAULTS.deadlineMs,
     reportDir: flags.string('report-dir') ?? DEFAULTS.reportDir,
     ...(depth !== undefined && { depth }),
     ...(seed !== undefined && { seed }),

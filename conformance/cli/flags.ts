@@ -84,7 +84,7 @@ export const FLAGS = {
   insecure: {
     type: 'boolean',
     commands: ['run', 'dredd'],
-    help: 'do not verify the TLS certificate',
+    help: 'do not verify the TLS certificate (a warning is printed)',
   },
   'allow-writes': {
     type: 'boolean',
@@ -101,8 +101,14 @@ export const FLAGS = {
     type: 'string',
     commands: ['run', 'dredd'],
     value: 'MS',
-    help: 'per request (default 10000)',
+    help: 'per request, at most 2147483647 (default 10000)',
     in: { dredd: { help: 'per request (default 10000); Dredd is stopped after 20 s + 2 x MS' } },
+  },
+  deadline: {
+    type: 'string',
+    commands: ['run'],
+    value: 'MS',
+    help: 'for the whole run (default 600000); then it stops, removes what it created and exits 2',
   },
   'report-dir': {
     type: 'string',

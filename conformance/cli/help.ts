@@ -19,8 +19,8 @@ const HELP: Readonly<Record<Command, CommandHelp>> = {
       'Without --target, starts the embedded stand-in and runs everything against it (with --allow-writes).\n' +
       'Pass passwords and tokens through the environment variables: a flag is visible in the process list.',
     epilog:
-      'Exit codes: 0 every MUST check passed, 1 a MUST check failed, 2 the run could not judge,\n' +
-      '130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (what the run created is removed first).',
+      'Exit codes: 0 every MUST check passed, 1 a MUST check failed, 2 the run could not judge (also after\n' +
+      '--deadline), 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (what the run created is removed first).',
   },
   standin: {
     usage: `${BIN} standin [options]`,

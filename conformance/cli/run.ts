@@ -14,7 +14,7 @@ import { NOTHING_RUN, SIGNAL_EXIT, type Io, type StopSignal } from './io.js';
  * `onezone-conformance run [--target URL] [options]`, and without --target the embedded main job: start the
  * stand-in, run everything against it with writes and its two users, write the reports, stop it.
  * The CLI owns what belongs to the process: the Redactor, the AbortSignal (Ctrl-C, SIGTERM, SIGHUP, the
- * parent's end) and the exit code. The last line of output is always `N passed, N failed, N skipped,
+ * parent's end, --deadline) and the exit code. The last line of output is always `N passed, N failed, N skipped,
  * N errored` (failed = MUST failures).
  */
 
@@ -34,6 +34,12 @@ export async function runCommand(flags: ParsedFlags, io: Io): Promise<number> {
     return 2;
   }
 
+  if (config.insecure)
+    io.err.write(
+      'warning: --insecure: the TLS certificate of the target is not verified; whoever sits between this machine ' +
+        'and the target can read the credentials and forge the answers\n',
+    );
+
   const redactor = new Redactor();
   const controller = new AbortController();
   let stoppedBy: StopSignal | undefined;
@@ -52,6 +58,11 @@ export async function runCommand(flags: ParsedFlags, io: Io): Promise<number> {
   const offParent = io.lifecycle?.onParentGone(() => {
     stop('SIGHUP', 'interrupted: the process that started the run has ended');
   });
+
+  const deadline = setTimeout(() => {
+    io.err.write(`\n--deadline of ${config.deadlineMs} ms reached: stopping; removing what the run created\n`);
+    controller.abort(new HarnessError('E_DEADLINE', `the run passed its --deadline of ${config.deadlineMs} ms`));
+  }, config.deadlineMs);
 
   let standin: { close(): Promise<void> } | undefined;
   try {
@@ -86,6 +97,7 @@ export async function runCommand(flags: ParsedFlags, io: Io): Promise<number> {
     io.out.write(NOTHING_RUN + '\n');
     return stoppedBy !== undefined ? SIGNAL_EXIT[stoppedBy] : 2;
   } finally {
+    clearTimeout(deadline);
     offSignal?.();
     offParent?.();
     await standin?.close();

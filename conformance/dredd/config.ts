@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseFlags, type ParsedFlags } from '../cli/flags.js';
-import { parseCredentials, parseTarget, parseTimeout, type Credentials } from '../config.js';
+import { parseCredentials, parseTarget, parseTimeout, readCa, type Credentials } from '../config.js';
 import { HarnessError } from '../errors.js';
 import { fromRoot } from '../paths.js';
 
@@ -52,6 +52,8 @@ export function dreddConfigFrom(flags: ParsedFlags, cwd: string): DreddConfig {
   }
   const ca = flags.string('ca');
   if (flags.boolean('insecure') && ca !== undefined) throw usageError('--ca and --insecure exclude each other');
+  // Read only to refuse an empty or non-PEM file: Dredd gets the path (NODE_EXTRA_CA_CERTS).
+  if (ca !== undefined) readCa(resolve(cwd, ca));
   const spec = flags.string('spec');
   const timeout = flags.string('timeout');
   return {

@@ -1,11 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { ReportDocument } from '../report/types.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
 import { runCommandLine, type CommandResult } from './support/command.js';
+import { proxyTo, type HostileServer } from './support/hostile.js';
 import { freePort } from './support/processes.js';
+import { listOf } from '../standin/testkit.js';
 
 /**
  * True subprocess runs of the CLI: exit codes, the last line, TLS options, and redaction over everything a
@@ -102,12 +104,26 @@ describe('runner CLI (subprocess)', function () {
     it('trusts the stand-in with --ca (exit 0) and with --insecure (exit 0)', async () => {
       const dir = tmp();
       const caFile = join(dir, 'ca.pem');
-      const { writeFileSync } = await import('node:fs');
       writeFileSync(caFile, s.caPem ?? '');
       const withCa = await runCli(['--target', s.url, ...userArgs(s), '--ca', caFile, '--report-dir', dir]);
       expect(withCa.code, withCa.stdout).to.equal(0);
       const insecure = await runCli(['--target', s.url, ...userArgs(s), '--insecure', '--report-dir', tmp()]);
       expect(insecure.code, insecure.stdout).to.equal(0);
+    });
+
+    it('warns on the console that --insecure does not verify the certificate', async () => {
+      const r = await runCli(['--target', s.url, ...userArgs(s), '--insecure', '--report-dir', tmp()]);
+      expect(r.stderr).to.match(/^warning: --insecure: the TLS certificate of the target is not verified/m);
+    });
+
+    it('refuses an empty --ca file before the first request, naming the file (exit 2)', async () => {
+      const dir = tmp();
+      const caFile = join(dir, 'empty.pem');
+      writeFileSync(caFile, '');
+      const r = await runCli(['--target', s.url, ...userArgs(s), '--ca', caFile, '--report-dir', dir]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.include(`--ca ${caFile} is empty`);
+      expect(readdirSync(dir)).to.deep.equal(['empty.pem']);
     });
   });
 
@@ -129,6 +145,41 @@ describe('runner CLI (subprocess)', function () {
       for (const t of minted) expect(all, 'a token part').not.to.include(t.slice(-24));
       expect(all, 'an Onedata token').not.to.match(/MDAx[A-Za-z0-9]{20,}/);
     } finally {
+      await s.close();
+    }
+  });
+
+  it('ends a run at --deadline with exit 2 and E_DEADLINE, after removing what it created', async () => {
+    const s = await startStandin({});
+    let proxy: HostileServer | undefined;
+    try {
+      const before = await listOf(s, 0);
+      let created = false;
+      // After the POST, every request but the cleanup's DELETE is held: the run waits until its deadline.
+      proxy = await proxyTo(s.url, (req) => {
+        if (req.method === 'POST') {
+          created = true;
+          return undefined;
+        }
+        return created && req.method !== 'DELETE' ? 'hold' : undefined;
+      });
+      const dir = tmp();
+      const started = Date.now();
+      const r = await runCli(
+        [
+          ...['--target', proxy.url + new URL(s.url).pathname, '--allow-writes', '--report-dir', dir],
+          ...['--timeout', '60000', '--deadline', '6000'],
+        ],
+        { ONEZONE_USER: `${s.users[0]!.name}:${s.users[0]!.password}` },
+      );
+      expect(Date.now() - started).to.be.below(20000);
+      expect(r.code, r.stdout + r.stderr).to.equal(2);
+      expect(r.stdout).to.match(
+        /^error E_DEADLINE: the run passed its --deadline of 6000 ms: .*1 created token removed/m,
+      );
+      expect(await listOf(s, 0)).to.deep.equal(before);
+    } finally {
+      await proxy?.close();
       await s.close();
     }
   });

@@ -123,4 +123,42 @@ describe('runner config (flags > env > defaults)', () => {
     const c = run(['--target', 'http://h/api'], { ONEZONE_TARGET: 'http://other/api' });
     expect(c.target).to.deep.equal({ kind: 'remote', url: 'http://h/api' });
   });
+
+  // Issue 13 item 11: limits a timer can honour, an overall deadline, and a CA file that is really a CA.
+  for (const [argv, pattern] of [
+    [['--timeout', '2147483648'], /--timeout 2147483648 is above the limit of 2147483647 ms/],
+    [['--timeout', '1e3'], /--timeout must be a positive integer/],
+    [['--timeout', '0'], /--timeout must be a positive integer/],
+    [['--deadline', '99999999999'], /--deadline 99999999999 is above the limit/],
+    [['--deadline', 'soon'], /--deadline must be a positive integer/],
+  ] as const) {
+    it(`refuses ${argv.join(' ')} with E_USAGE`, () => {
+      const e = usageError(['--target', 'http://h/api', ...argv]);
+      expect(e.code).to.equal('E_USAGE');
+      expect(e.message).to.match(pattern);
+    });
+  }
+
+  it('gives the run a generous deadline by default, and takes --deadline', () => {
+    expect(run(['--target', 'http://h/api']).deadlineMs).to.equal(600_000);
+    expect(run(['--target', 'http://h/api', '--deadline', '2147483647']).deadlineMs).to.equal(2147483647);
+  });
+
+  it('refuses an empty or non-PEM --ca file, naming it, instead of falling back to the system store', () => {
+    for (const [text, why] of [
+      ['', /--ca ca\.pem is empty/],
+      ['  \n', /--ca ca\.pem is empty/],
+      ['not a certificate\n', /--ca ca\.pem holds no PEM certificate/],
+      ['-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n', /--ca ca\.pem holds no PEM certificate/],
+    ] as const) {
+      let error: HarnessError | undefined;
+      try {
+        resolveConfig(['--target', 'https://h/api', '--ca', 'ca.pem'], {}, { readFile: () => text });
+      } catch (e) {
+        error = e as HarnessError;
+      }
+      expect(error?.code, JSON.stringify(text)).to.equal('E_USAGE');
+      expect(error?.message).to.match(why);
+    }
+  });
 });
