@@ -53,3 +53,9 @@ export function passRatio(report: ReportDocument): { passed: number; judged: num
   const { total, skipped, passed } = report.summary;
   return { passed, judged: total - skipped };
 }
+
+/** The generated checks' line (issue 11): how many cases, and how to replay them. */
+export function generatedText(g: NonNullable<ReportDocument['generated']>): string {
+  const depth = g.depth === 'default' ? '' : ` --depth ${g.depth}`;
+  return `${g.cases} generated cases (seed ${g.seed}, depth ${g.depth}); replay with --seed ${g.seed}${depth}`;
+}

@@ -2,6 +2,7 @@ import { plural } from '../console.js';
 import { outcomeOf, type Outcome } from '../grade.js';
 import type { CheckResult, ReportDocument } from '../types.js';
 import {
+  generatedText,
   checksWithEvidence,
   exchangeText,
   formatMs,
@@ -40,7 +41,12 @@ export function formatHtml(report: ReportDocument): string {
     <dt>Target</dt><dd><code>${esc(report.target.url)}</code>${report.target.embedded ? ' <span class="tag">embedded stand-in</span>' : ''}${tlsUnverified(report) ? ' <span class="tag tag-insecure">TLS not verified (--insecure)</span>' : ''}</dd>
     <dt>Profile</dt><dd><code>${esc(report.target.profile)}</code>${report.target.detection ? ` <span class="muted">detected ${esc(report.target.detection.profile)}: ${esc(report.target.detection.reason)}</span>` : ''}</dd>
     <dt>Run</dt><dd>${esc(report.startedAt)} · ${esc(formatMs(report.durationMs))} · ${esc(report.tool.name)} ${esc(report.tool.version)}</dd>
-    <dt>Options</dt><dd>${esc(optionsText(report))}</dd>
+    <dt>Options</dt><dd>${esc(optionsText(report))}</dd>${
+      report.generated
+        ? `
+    <dt>Generated</dt><dd>${esc(generatedText(report.generated))}</dd>`
+        : ''
+    }
   </dl>
   <ul class="tiles">
     ${tile('pass', 'passed', summary.passed)}${tile('fail', 'failed (MUST)', summary.failed)}${tile('warning', 'warnings', summary.warnings)}${tile('error', 'errored', summary.errored)}${tile('skip', 'skipped', summary.skipped)}

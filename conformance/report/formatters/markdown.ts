@@ -1,7 +1,15 @@
 import type { CheckResult, ReportDocument } from '../types.js';
 import { plural, terminalSafe } from '../console.js';
 import { outcomeOf } from '../grade.js';
-import { checksWithEvidence, exchangeText, formatMs, OUTCOME_LABEL, tlsUnverified, VERDICT_LABEL } from './common.js';
+import {
+  checksWithEvidence,
+  exchangeText,
+  formatMs,
+  generatedText,
+  OUTCOME_LABEL,
+  tlsUnverified,
+  VERDICT_LABEL,
+} from './common.js';
 
 /**
  * report.md, for pull-request comments and release notes: the verdict line, a summary table, then each
@@ -26,6 +34,7 @@ export function formatMarkdown(report: ReportDocument): string {
       '',
       `Profile detected: ${code(report.target.detection.profile)} (${inline(report.target.detection.reason)})`,
     );
+  if (report.generated) out.push('', `Generated: ${inline(generatedText(report.generated))}`);
   out.push(
     '',
     '| Passed | Failed (MUST) | Warnings (SHOULD/MAY) | Errored | Skipped | Total |',
