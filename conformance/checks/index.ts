@@ -3,6 +3,7 @@ import * as auth from './auth.js';
 import * as hygiene from './hygiene.js';
 import * as isolation from './isolation.js';
 import * as lifecycle from './lifecycle.js';
+import * as lifecycleModel from './lifecycle-model.js';
 import * as methods from './methods.js';
 import * as secrets from './secrets.js';
 import * as shape from './shape.js';
@@ -58,6 +59,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   attacks.invalidRejected,
   attacks.validOwnList,
   attacks.precedence,
+  lifecycleModel.lifecycleModel,
   hygiene.corsNoCredentialedReflection,
   hygiene.contentEncodingTrue,
   hygiene.listNotSharedCacheable,

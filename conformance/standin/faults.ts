@@ -272,6 +272,18 @@ export const FAULTS = [
     catches: ['secrets-no-token-in-any-spelling'],
     exit: 1,
   },
+  {
+    id: 'delete-other-users-token',
+    description: "DELETE of another user's listed token by a Basic caller removes it (202/204)",
+    catches: ['lifecycle-model'],
+    exit: 1,
+  },
+  {
+    id: 'list-capped',
+    description: 'the list shows at most its first 3 tokens',
+    catches: ['lifecycle-model'],
+    exit: 1,
+  },
   // Harness-level: the runner cannot judge
   { id: 'slow', description: "every answer is delayed past the runner's timeout", catches: [], exit: 2 },
 ] as const satisfies readonly FaultSpec[];

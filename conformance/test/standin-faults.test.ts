@@ -179,6 +179,15 @@ const PROBES: Record<FaultId, Probe> = {
     const decoded = typeof header === 'string' ? Buffer.from(header, 'base64').toString('utf8') : '';
     return [...(await listOf(s, 0)), ...(await listOf(s, 1))].some((t) => decoded.includes(t));
   },
+  'delete-other-users-token': async (s) => {
+    const t = await firstToken(s, 1);
+    await call(s, { method: 'DELETE', path: `/user/client_tokens/${t}`, headers: asUser(s, 0) });
+    return !(await listOf(s, 1)).includes(t);
+  },
+  'list-capped': async (s) => {
+    for (let i = 0; i < 3; i++) await createToken(s);
+    return (await listOf(s)).length <= 3;
+  },
   slow: async (s) => {
     const started = Date.now();
     await call(s, { headers: asUser(s) });
