@@ -23,7 +23,6 @@ function configFor(s: RunningStandin, over: Partial<RunConfig> = {}): RunConfig 
     allowWrites: true,
     profile: 'onezone-17.06',
     timeoutMs: 3000,
-    reportDir: 'unused',
     embedded: false,
     ...over,
   };
