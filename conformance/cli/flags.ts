@@ -114,7 +114,7 @@ export const FLAGS = {
     type: 'string',
     commands: ['run'],
     value: 'DIR',
-    help: 'where report.json and friends go (default reports/latest)',
+    help: 'where report.json and friends go, from the working directory (default reports/latest); made before the first request',
   },
   spec: {
     type: 'string',

@@ -1,11 +1,9 @@
-import { resolve } from 'node:path';
-import { configFrom, DEFAULTS, toRunConfig, type CliConfig, type ResolvedTarget, type Target } from '../config.js';
+import { configFrom, toRunConfig, type CliConfig, type ResolvedTarget, type Target } from '../config.js';
 import { HarnessError, isHarnessError } from '../errors.js';
-import { fromRoot } from '../paths.js';
 import { Redactor } from '../redact.js';
 import { detectionLine, runEpilogue, terminalSafe } from '../report/console.js';
 import { createProgress } from '../report/progress.js';
-import { writeReports } from '../report/write.js';
+import { prepareReportDir, writeReports } from '../report/write.js';
 import { runConformance } from '../run.js';
 import type { ParsedFlags } from './flags.js';
 import { NOTHING_RUN, SIGNAL_EXIT, type Io, type StopSignal } from './io.js';
@@ -23,8 +21,9 @@ export async function runCommand(flags: ParsedFlags, io: Io): Promise<number> {
   let reportDir: string;
   try {
     config = configFrom(flags);
-    reportDir =
-      config.reportDir === DEFAULTS.reportDir ? fromRoot(DEFAULTS.reportDir) : resolve(io.cwd, config.reportDir);
+    // Before the first request, from the person's working directory: a run that cannot keep its evidence
+    // must not touch the target (its writes included) only to fail at the end.
+    reportDir = await prepareReportDir(config.reportDir, io.cwd);
   } catch (e) {
     if (!isHarnessError(e)) throw e;
     io.err.write(

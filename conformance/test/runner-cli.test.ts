@@ -183,4 +183,38 @@ describe('runner CLI (subprocess)', function () {
       await s.close();
     }
   });
+
+  // Issue 13 item 12: the report directory is the person's, made and proved before the target is touched.
+  it('refuses an unusable --report-dir before the first request (exit 2), naming it', async () => {
+    const s = await startStandin({});
+    let requests = 0;
+    const proxy = await proxyTo(s.url, () => {
+      requests++;
+      return undefined;
+    });
+    try {
+      const file = join(tmp(), 'a-file');
+      writeFileSync(file, 'not a directory');
+      const r = await runCli(
+        ['--target', proxy.url + new URL(s.url).pathname, '--allow-writes', '--report-dir', file],
+        {
+          ONEZONE_USER: `${s.users[0]!.name}:${s.users[0]!.password}`,
+        },
+      );
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.include(`the report directory ${file} cannot be used`);
+      expect(r.lastLine).to.equal('0 passed, 0 failed, 0 skipped, 0 errored');
+      expect(requests, 'requests sent to the target').to.equal(0);
+    } finally {
+      await proxy.close();
+      await s.close();
+    }
+  });
+
+  it('resolves a relative --report-dir from the directory the command was typed in (INIT_CWD under npm)', async () => {
+    const typedIn = tmp();
+    const r = await runCli(['--report-dir', 'out/zone'], { INIT_CWD: typedIn });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(readdirSync(join(typedIn, 'out', 'zone'))).to.include('report.json');
+  });
 });
