@@ -122,14 +122,24 @@ export function parseTarget(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw usageError(`--target is not a URL: ${value}`);
+    throw usageError(`--target is not a URL ${NOT_SHOWN}; the form is https://zone.example.org/api/v3/onezone`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('--target must be http:// or https://');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw usageError(`--target must be http:// or https:// ${NOT_SHOWN}`);
   // Credentials in the URL would end up in logs; the runner takes them only from --user.
-  if (url.username || url.password) throw usageError('--target must not contain credentials; use --user');
-  if (url.search || url.hash) throw usageError('--target must not have a query or fragment');
+  if (url.username || url.password)
+    throw usageError(`--target ${showTarget(url)} must not contain credentials; give them in ONEZONE_USER`);
+  if (url.search || url.hash) throw usageError(`--target ${showTarget(url)} must not have a query or fragment`);
   return url.href.replace(/\/+$/, '');
 }
+
+/**
+ * A malformed --target is often a URL with a password in it (`https://alice:pw@…`, or `https//alice:pw@…` with
+ * a typo) or a password given in its place: an unparseable value is not echoed at all, a parseable one only
+ * as scheme, host and path.
+ */
+const NOT_SHOWN = '(the value is not shown: it may hold a password)';
+const showTarget = (url: URL): string => `${url.protocol}//${url.host}${url.pathname}`;
 
 /** A duration in ms for a timer: a positive integer, written as digits, that setTimeout can honour. */
 export function parseMs(value: string, flag: string): number {

@@ -161,4 +161,23 @@ describe('runner config (flags > env > defaults)', () => {
       expect(error?.message).to.match(why);
     }
   });
+
+  // Issue 13 item 14: a malformed --target is often a URL with a password in it, or a password in its place.
+  for (const value of [
+    'https//alice:s3cret-pw@zone.example.org/api/v3/onezone',
+    'https:/alice:s3cret-pw@zone.example.org',
+    'https://alice:s3cret-pw@zone.example.org/api/v3/onezone',
+    'ftp://alice:s3cret-pw@zone.example.org',
+    'alice:s3cret-pw',
+    'https://zone.example.org/api?token=s3cret-pw',
+    's3cret-pw',
+  ]) {
+    it(`refuses --target ${value.replace('s3cret-pw', '…')} without echoing the secret`, () => {
+      for (const e of [usageError(['--target', value]), usageError([], { ONEZONE_TARGET: value })]) {
+        expect(e.code).to.equal('E_USAGE');
+        expect(e.message).to.match(/--target/);
+        expect(e.message).not.to.include('s3cret');
+      }
+    });
+  }
 });
