@@ -96,7 +96,8 @@ export function toRunConfig(config: CliConfig, target: ResolvedTarget): RunConfi
 }
 
 export const DEFAULTS = {
-  profile: 'onezone-17.06',
+  // Detected from the target: a fixed default fails 18.02+ servers on MUST checks they meet (issue 12).
+  profile: 'auto',
   timeoutMs: 10_000,
   deadlineMs: 600_000,
   reportDir: 'reports/latest',

@@ -76,7 +76,7 @@ export function renderCatalogue(): string {
     '|---|---|---|---|---|---|---|',
     ...Object.values(PROFILES).map(profileRow),
     '',
-    '`--profile auto` detects the version from `GET /configuration` (19.02+), else from the answer without',
+    '`--profile auto`, the default, detects the version from `GET /configuration` (19.02+), else from the answer without',
     'credentials and the wording of error bodies, and records `{profile, reason}` in `report.target.detection`.',
     '',
   );

@@ -95,7 +95,7 @@ export const FLAGS = {
     type: 'string',
     commands: ['run'],
     value: 'ID',
-    help: 'what the target is expected to do: onezone-17.06 (default), onezone-18.02, onezone-19.02, onezone-20.02, mock, auto (detected from the target)',
+    help: 'what the target is expected to do: auto (default: detected from the target), onezone-17.06, onezone-18.02, onezone-19.02, onezone-20.02, onezone-21.02, mock',
   },
   timeout: {
     type: 'string',

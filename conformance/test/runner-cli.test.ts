@@ -217,4 +217,23 @@ describe('runner CLI (subprocess)', function () {
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(readdirSync(join(typedIn, 'out', 'zone'))).to.include('report.json');
   });
+
+  // Issue 12: without --profile the runner detects the version; a fixed 17.06 default failed later servers.
+  for (const version of ['18.02', '19.02', '20.02', '21.02'] as const) {
+    it(`judges a correct ${version} server as conformant without --profile (auto is the default)`, async () => {
+      const s = await startStandin({ version });
+      try {
+        const [u, o] = s.users;
+        const r = await runCli(['--target', s.url, '--allow-writes', '--report-dir', tmp()], {
+          ONEZONE_USER: `${u!.name}:${u!.password}`,
+          ONEZONE_OTHER_USER: `${o!.name}:${o!.password}`,
+        });
+        expect(r.code, r.stdout + r.stderr).to.equal(0);
+        expect(r.stdout).to.match(/^profile: auto$/m);
+        expect(r.stdout).to.match(new RegExp(`^detected: onezone-${version.replace('.', '\\.')} `, 'm'));
+      } finally {
+        await s.close();
+      }
+    });
+  }
 });

@@ -23,7 +23,8 @@ describe('runner config (flags > env > defaults)', () => {
   it('applies the defaults', () => {
     const c = run(['--target', 'http://127.0.0.1:1/api/v3/onezone/']);
     expect(c.target).to.deep.equal({ kind: 'remote', url: 'http://127.0.0.1:1/api/v3/onezone' });
-    expect(c).to.include({ profile: 'onezone-17.06', timeoutMs: 10000, insecure: false, allowWrites: false });
+    // Issue 12: auto is the default profile (it was onezone-17.06, which fails 18.02+ servers).
+    expect(c).to.include({ profile: 'auto', timeoutMs: 10000, insecure: false, allowWrites: false });
     expect(c.reportDir).to.equal('reports/latest');
   });
 
