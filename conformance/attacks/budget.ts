@@ -17,7 +17,7 @@ export interface Budget {
 }
 
 /** Random cases on top of the fixed examples (examples.ts: ~46 attacks, ~20 good requests). */
-const DEFAULT: Budget = { attacks: 12, goods: 4, lifecycleRuns: 1, lifecycleCommands: 10, shrink: 150 };
+const DEFAULT: Budget = { attacks: 6, goods: 2, lifecycleRuns: 1, lifecycleCommands: 10, shrink: 150 };
 const THOROUGH: Budget = { attacks: 3000, goods: 500, lifecycleRuns: 20, lifecycleCommands: 25, shrink: 1000 };
 
 export function budgetOf(depth: Depth): Budget {

@@ -34,16 +34,17 @@ const MUTATIONS: readonly TokenMutation[] = [
   { m: 'revoked' },
 ];
 
+/**
+ * Each wrong password costs the server a password hash (scrypt on the stand-in): the fixed examples take the
+ * shapes a weak comparison would accept (a prefix, truncation to 8, case, look-alikes, a colon); the others
+ * (empty, a suffix, the other user's password, a token) come from the random cases.
+ */
 const PASSWORDS: readonly PasswordShape[] = [
-  { shape: 'suffix', extra: '#' },
-  { shape: 'empty' },
   { shape: 'prefix', keep: 3 },
   { shape: 'case-changed', at: 0 },
   { shape: 'truncated-8' },
   { shape: 'look-alike', at: 0, glyph: 0 },
   { shape: 'colon-inside', at: 2 },
-  { shape: 'other-users-password' },
-  { shape: 'token-as-password' },
 ];
 
 const PATHS: readonly PathVariant[] = [
