@@ -119,7 +119,8 @@ async function resolveTarget(
   const { startStandin } = await import('../standin/server.js');
   let standin;
   try {
-    standin = await startStandin();
+    // The newest release with a lived-in account (expired, revoked and caveated tokens first), as real zones are.
+    standin = await startStandin({ version: '21.02' });
   } catch (e) {
     throw new HarnessError('E_STANDIN', `the embedded stand-in failed to start: ${(e as Error).message}`, { cause: e });
   }

@@ -69,6 +69,8 @@ describe('runner CLI (subprocess)', function () {
     expect(r.lastLine).to.match(/^\d+ passed, 0 failed, \d+ skipped, 0 errored$/);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportDocument;
     expect(report.target.embedded).to.equal(true);
+    // Issue 12 item 3: the main job runs against the newest release, 21.02.7, with lived-in accounts.
+    expect(report.target.detection?.profile).to.equal('onezone-21.02');
     expect(report.options).to.include({ allowWrites: true, otherUser: true });
   });
 
