@@ -36,6 +36,8 @@ export interface CliConfig {
   readonly allowWrites: boolean;
   readonly profile: ProfileId | 'auto';
   readonly timeoutMs: number;
+  /** Most bytes read of one response body (--max-body); default http.ts DEFAULT_MAX_BODY_BYTES. */
+  readonly maxBodyBytes?: number;
   /** The whole run's bound: then it stops, removes what it created and exits 2 (E_DEADLINE). */
   readonly deadlineMs: number;
   readonly reportDir: string;
@@ -90,6 +92,7 @@ export function toRunConfig(config: CliConfig, target: ResolvedTarget): RunConfi
     allowWrites: config.allowWrites,
     profile: config.profile,
     timeoutMs: config.timeoutMs,
+    ...(config.maxBodyBytes !== undefined && { maxBodyBytes: config.maxBodyBytes }),
     ...(config.depth !== undefined && { depth: config.depth }),
     ...(config.seed !== undefined && { seed: config.seed }),
   };
@@ -203,6 +206,12 @@ export function configFrom(flags: ParsedFlags, options: ResolveOptions = {}): Cl
     throw usageError('--user, --token and --other-user need --target (without it the embedded stand-in is used)');
   const timeout = flags.string('timeout');
   const deadline = flags.string('deadline');
+  const maxBody = flags.string('max-body');
+  if (
+    maxBody !== undefined &&
+    (!/^[0-9]+$/.test(maxBody) || !Number.isSafeInteger(Number(maxBody)) || Number(maxBody) <= 0)
+  )
+    throw usageError(`--max-body must be a positive integer of bytes: ${maxBody}`);
   const depthText = flags.string('depth');
   const depth = depthText === undefined ? undefined : parseDepth(depthText);
   if (depthText !== undefined && depth === undefined)
@@ -231,6 +240,7 @@ export function configFrom(flags: ParsedFlags, options: ResolveOptions = {}): Cl
     profile,
     timeoutMs: timeout !== undefined ? parseTimeout(timeout) : DEFAULTS.timeoutMs,
     deadlineMs: deadline !== undefined ? parseMs(deadline, '--deadline') : DEFAULTS.deadlineMs,
+    ...(maxBody !== undefined && { maxBodyBytes: Number(maxBody) }),
     reportDir: flags.string('report-dir') ?? DEFAULTS.reportDir,
     ...(depth !== undefined && { depth }),
     ...(seed !== undefined && { seed }),

@@ -110,6 +110,12 @@ export const FLAGS = {
     value: 'MS',
     help: 'for the whole run (default 600000); then it stops, removes what it created and exits 2',
   },
+  'max-body': {
+    type: 'string',
+    commands: ['run'],
+    value: 'BYTES',
+    help: 'most bytes read of one response body (default 67108864, 64 MiB); more is E_BODY_TOO_LARGE',
+  },
   'report-dir': {
     type: 'string',
     commands: ['run'],

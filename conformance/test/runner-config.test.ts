@@ -181,4 +181,14 @@ describe('runner config (flags > env > defaults)', () => {
       }
     });
   }
+
+  it('takes --max-body for the body cap and hands it to the run; refuses a non-positive one', () => {
+    const c = run(['--target', 'http://h/api', '--max-body', '1024']);
+    expect(toRunConfig(c, { url: 'http://h/api', embedded: false }).maxBodyBytes).to.equal(1024);
+    expect(
+      toRunConfig(run(['--target', 'http://h/api']), { url: 'http://h/api', embedded: false }),
+    ).not.to.have.property('maxBodyBytes');
+    for (const bad of ['0', '-1', '1e6', 'lots'])
+      expect(usageError(['--target', 'http://h/api', '--max-body', bad]).code).to.equal('E_USAGE');
+  });
 });
