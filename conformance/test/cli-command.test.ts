@@ -11,6 +11,7 @@ import { runConformance } from '../run.js';
 import { startStandin } from '../standin/server.js';
 import { listOf } from '../standin/testkit.js';
 import { commandArgs, commandEnv } from './support/command.js';
+import { freePort } from './support/processes.js';
 
 /** The one command: subcommands, --help and --version from one flag table, the bin, parent death, aborts. */
 
@@ -137,26 +138,42 @@ describe('onezone-conformance (the one command)', function () {
       expect(pkg.scripts[script], script).to.equal(`node bin/onezone-conformance.js ${sub}`);
   });
 
-  it('standin ends its server when the process that started it ends, also through an npm-like sh -c', async () => {
-    // node (npm's stand-in) → sh -c → the command; SIGKILL of the first leaves sh waiting, as npm's death does.
-    const line = ['node', ...commandArgs('standin', '--port', '0')].map((a) => `'${a}'`).join(' ');
+  /**
+   * node (npm's part) → sh -c → the command: SIGKILL of the first leaves sh waiting, as npm's death does. The
+   * server must stop listening on its own.
+   */
+  async function orphaned(args: string[], event: string, port?: number): Promise<void> {
+    const line = ['node', ...commandArgs(...args)].map((a) => `'${a}'`).join(' ');
     const starter = spawn(
       process.execPath,
       [
         '-e',
-        `const c = require('node:child_process').spawn('sh', ['-c', process.argv[1] + '; exit $?'], { stdio: 'inherit' });`,
+        `require('node:child_process').spawn('sh', ['-c', process.argv[1] + '; exit $?'], { stdio: 'inherit' });`,
         line,
       ],
-      { env: commandEnv({ npm_lifecycle_event: 'standin' }), stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: commandEnv({ npm_lifecycle_event: event }), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     starter.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const up = await until(() => Promise.resolve(/URL: http:\/\/127\.0\.0\.1:\d+/.test(out)), 15000);
-    expect(up, out).to.equal(true);
-    const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
-    expect(await isListening(port)).to.equal(true);
+    let p = port;
+    if (p === undefined) {
+      // The stand-in picks a free port and prints it.
+      expect(await until(() => Promise.resolve(/URL: http:\/\/127\.0\.0\.1:\d+/.test(out)), 15000), out).to.equal(true);
+      p = Number(/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    }
+    const at = p;
+    expect(await until(() => isListening(at), 20000), `nothing listening on ${at}: ${out}`).to.equal(true);
     starter.kill('SIGKILL');
-    expect(await until(async () => !(await isListening(port)), 5000), 'the server is still listening').to.equal(true);
+    expect(await until(async () => !(await isListening(at)), 5000), 'the server is still listening').to.equal(true);
+  }
+
+  it('standin ends its server when the process that started it ends, also through an npm-like sh -c', async () => {
+    await orphaned(['standin', '--port', '0'], 'standin');
+  });
+
+  it('mock ends Prism when the process that started it ends, also through an npm-like sh -c', async () => {
+    const port = await freePort();
+    await orphaned(['mock', '--port', String(port)], 'mock', port);
   });
 
   it('runConformance installs no signal handler and ends early on its AbortSignal, removing what it created', async () => {
