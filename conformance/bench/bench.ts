@@ -372,7 +372,8 @@ export async function bench(opts: BenchOptions, log: (l: string) => void): Promi
   runnerCli(); // fail early, before any stand-in starts, when dist/ is missing
   const partial: Omit<BenchResult, 'targets'> = {
     generatedAt: new Date().toISOString(),
-    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    // argv after node and the entry point: `bench` and its flags.
+    command: `onezone-conformance ${process.argv.slice(2).join(' ')}`.trimEnd(),
     machine: {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
