@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { checkDocs, checkDrift, checkJsonExamples, guessSchema, jsonBlocks } from '../tools/check.js';
@@ -10,6 +9,7 @@ import { unifiedDiff } from '../tools/diff.js';
 import { generateAll, generateDocs, writeAll } from '../tools/generate.js';
 import { specArtefacts } from '../tools/spec-build.js';
 import { fromRoot } from '../paths.js';
+import { commandArgs } from './support/command.js';
 
 /** docs:check passes on the committed tree and fails, readably, on every kind of drift or bad example. */
 
@@ -167,13 +167,8 @@ describe('docs check', function () {
   });
 
   it('exits 0 from the command line on the committed tree', async () => {
-    const self = fileURLToPath(import.meta.url);
-    const ext = self.endsWith('.ts') ? 'ts' : 'js';
-    const script = join(self, '..', '..', 'tools', `check.${ext}`);
-    expect(existsSync(script), script).to.equal(true);
-    const args = ext === 'ts' ? ['--import', 'tsx', script] : [script];
-    const { stdout } = await run(process.execPath, args, { cwd: fromRoot() });
-    expect(stdout).to.include('docs:check: docs/ matches spec/');
+    const { stdout } = await run(process.execPath, commandArgs('docs', 'check'), { cwd: fromRoot() });
+    expect(stdout).to.include('docs check: docs/ matches spec/');
   });
 });
 

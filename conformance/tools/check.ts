@@ -7,7 +7,6 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { schemaErrors } from '../checks/schemas.js';
-import { fromRoot, isEntryPoint } from '../paths.js';
 import { SPEC_VERSIONS, jsonSchemaFor, loadSpecsFrom, type SpecVersion } from '../spec.js';
 import { unifiedDiff } from './diff.js';
 import { CATALOGUE_FILE, generateAll, listGeneratedDirs } from './generate.js';
@@ -176,15 +175,3 @@ export function checkJsonExamples(root: string): DocsProblem[] {
 export function checkDocs(root: string): DocsProblem[] {
   return [...checkDrift(root), ...checkJsonExamples(root)];
 }
-
-function main(): void {
-  const problems = checkDocs(fromRoot());
-  for (const p of problems) console.error(p.message);
-  if (problems.length > 0) {
-    console.error(`docs:check: ${problems.length} problem(s); run \`npm run docs\` after changing spec/ or the checks`);
-    process.exitCode = 1;
-  } else
-    console.log('docs:check: docs/ matches spec/ and every JSON example is valid (spec artefacts and checks.md too)');
-}
-
-if (isEntryPoint(import.meta.url)) main();

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { fromRoot, isEntryPoint } from '../paths.js';
+import { fromRoot } from '../paths.js';
 
 export const DOCS_HTML_FILE = 'docs/html/index.html';
 
@@ -84,16 +84,4 @@ export async function buildDocsHtml(out: string = fromRoot(DOCS_HTML_FILE)): Pro
   );
   const { bundle, version } = installedRedoc();
   writeFileSync(out, selfContainedPage(readFileSync(out, 'utf8'), bundle, version));
-}
-
-if (isEntryPoint(import.meta.url)) {
-  buildDocsHtml().then(
-    () => {
-      console.log(`wrote ${DOCS_HTML_FILE} (self-contained: Redoc inlined, no remote loads)`);
-    },
-    (e: unknown) => {
-      console.error(`docs html: ${(e as Error).message}`);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderCatalogue } from '../checks/catalogue.js';
-import { fromRoot, isEntryPoint } from '../paths.js';
 import { BASE_SPEC_FILE, SPEC_VERSIONS, buildSpecsFromYaml, variantFile, type SpecVersion } from '../spec.js';
 import { operationsOf, renderDefinition, renderOperation, renderVersionDifferences } from './render.js';
 import { SPEC_ARTEFACT_DIRS, specArtefacts, writeSpecArtefacts } from './spec-build.js';
@@ -90,11 +89,3 @@ export function writeAll(root: string): { written: string[]; removed: string[] }
   const docs = writeDocs(root);
   return { written: [...spec.written, ...docs.written], removed: [...spec.removed, ...docs.removed] };
 }
-
-function main(): void {
-  const { written, removed } = writeDocs(fromRoot());
-  for (const f of written) console.log(`docs: wrote ${f}`);
-  for (const f of removed) console.log(`docs: removed ${f}`);
-}
-
-if (isEntryPoint(import.meta.url)) main();
