@@ -3,14 +3,18 @@ import { createHash } from 'node:crypto';
 /**
  * Masks the run's secrets in everything that leaves the process (console, reports). It knows the secrets
  * the run was given or saw (passwords, `user:pass` in base64, every token) and, as a safety net for secrets it
- * was never told about, two generic patterns: Onedata tokens (`MDAx…`, the base62 form of a V1 macaroon's
- * first packet header) and long base64url runs.
+ * was never told about, two generic patterns: Onedata tokens (`MDAx…`, `MDAy…`, …: the base62 form of a V1 macaroon's
+ * first packet header, whose fourth character grows with the domain's length) and long base64url runs.
  *
  * A token is replaced by `[REDACTED token #abcd1234]`: a short hash, not the token's last characters, because
  * any literal part of a signature helps an attacker while a hash still lets a reader see that two exchanges
  * used the same token.
  */
-const ONEDATA_TOKEN = /MDAx[A-Za-z0-9]{20,}/g;
+/**
+ * Broader than checks/onedata-token.ts's decoding test on purpose: masking a run that only looks like a token
+ * costs nothing, missing a `MDAy…` token of an 18–33-character domain leaks it.
+ */
+const ONEDATA_TOKEN = /MD[AB][A-Za-z0-9]{20,}/g;
 /**
  * Long runs of base64url characters: tokens in unescaped form, keys. Not `/`: URL paths are evidence and
  * would match (Basic values, which may contain `/`, are registered literally instead).
@@ -348,7 +352,7 @@ export class Redactor {
     if (raw === decoded) return raw; // no escape inside: the plain passes below judge it
     const known = this.#runs.get(decoded);
     if (known !== undefined) return known;
-    if (/MDAx[A-Za-z0-9]{20,}/.test(decoded)) return `[REDACTED token #${fingerprint(decoded)}]`;
+    if (/MD[AB][A-Za-z0-9]{20,}/.test(decoded)) return `[REDACTED token #${fingerprint(decoded)}]`;
     if (decoded.length >= 40) return `[REDACTED #${fingerprint(decoded)}]`;
     return raw;
   }
