@@ -9,6 +9,7 @@ import type {
   TokenMutation,
   TokenPlace,
 } from './generators.js';
+import { PATH_VARIANTS } from './generators.js';
 
 /**
  * The cases every run tries first, whatever its seed: one per class of bad credential, place and path variant,
@@ -47,16 +48,7 @@ const PASSWORDS: readonly PasswordShape[] = [
   { shape: 'colon-inside', at: 2 },
 ];
 
-const PATHS: readonly PathVariant[] = [
-  'canonical',
-  'trailing-slash',
-  'query-noise',
-  'double-slash',
-  'dot-segment',
-  'dot-dot-segment',
-  'percent-encoded',
-  'case-changed',
-];
+const PATHS: readonly PathVariant[] = PATH_VARIANTS;
 const pathAt = (i: number): PathVariant => PATHS[i % PATHS.length] ?? 'canonical';
 
 const bad = (cred: BadCredential, place: Placed<BadCredential>['place'], nameCase = false): Placed<BadCredential> =>

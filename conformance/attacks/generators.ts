@@ -85,15 +85,17 @@ export type Placed<C> =
   | { readonly identity: Owner; readonly place: IdentityPlace };
 
 /** Path variants that must reach the collection or nothing (never another resource). */
-export type PathVariant =
-  | 'canonical'
-  | 'trailing-slash'
-  | 'query-noise'
-  | 'double-slash'
-  | 'dot-segment'
-  | 'dot-dot-segment'
-  | 'percent-encoded'
-  | 'case-changed';
+export const PATH_VARIANTS = [
+  'canonical',
+  'trailing-slash',
+  'query-noise',
+  'double-slash',
+  'dot-segment',
+  'dot-dot-segment',
+  'percent-encoded',
+  'case-changed',
+] as const;
+export type PathVariant = (typeof PATH_VARIANTS)[number];
 
 /**
  * A request with one credential (or identity header) that must not authenticate, maybe next to a second one of
@@ -233,16 +235,7 @@ function placed<C extends BadCredential | GoodCredential>(cred: fc.Arbitrary<C>)
   );
 }
 
-export const pathVariant: fc.Arbitrary<PathVariant> = fc.constantFrom<PathVariant>(
-  'canonical',
-  'trailing-slash',
-  'query-noise',
-  'double-slash',
-  'dot-segment',
-  'dot-dot-segment',
-  'percent-encoded',
-  'case-changed',
-);
+export const pathVariant: fc.Arbitrary<PathVariant> = fc.constantFrom(...PATH_VARIANTS);
 
 /** Uses the Authorization header (two such credentials cannot be sent together). */
 const usesAuthorization = (p: Placed<unknown>): boolean =>
