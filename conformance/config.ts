@@ -215,7 +215,7 @@ export function configFrom(flags: ParsedFlags, options: ResolveOptions = {}): Cl
   const depthText = flags.string('depth');
   const depth = depthText === undefined ? undefined : parseDepth(depthText);
   if (depthText !== undefined && depth === undefined)
-    throw usageError(`--depth must be default, thorough or a positive number of cases: ${depthText}`);
+    throw usageError(`--depth must be default, thorough, 0 (no generated cases) or a number of cases: ${depthText}`);
   const seedText = flags.string('seed');
   if (seedText !== undefined && !/^-?[0-9]{1,10}$/.test(seedText))
     throw usageError(`--seed must be an integer (the seed a report.json records): ${seedText}`);

@@ -53,7 +53,8 @@ export type PreconditionCode =
   | 'P_PROFILE' // the profile says this behaviour is not expected of the target
   | 'P_NO_BASIC' // no Basic credentials given
   | 'P_STATE' // the target is not in a state the check needs (e.g. empty token list)
-  | 'P_DEPENDENCY'; // a check this one depends on did not pass (failed, errored or skipped)
+  | 'P_DEPENDENCY' // a check this one depends on did not pass (failed, errored or skipped)
+  | 'P_DEPTH'; // --depth 0: the check draws generated cases and none are wanted
 
 export class PreconditionError extends Error {
   override readonly name = 'PreconditionError';

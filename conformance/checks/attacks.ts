@@ -183,7 +183,7 @@ export const invalidRejected = defineCheck({
     'rejects every generated credential that must not authenticate, wherever it is sent, and answers it with no token',
   category: 'authentication',
   specRef: GET_401,
-  requires: ['verifies-credentials'],
+  requires: ['generated', 'verifies-credentials'],
   run: (ctx) =>
     attackProperty(ctx, attack, attackExamples(), budgetOf(ctx.generated.depth).attacks, 'attacks', {
       withRevoked: true,
@@ -197,7 +197,7 @@ export const validOwnList = defineCheck({
   title: "serves a valid credential exactly its owner's list in every header that carries it, on every path variant",
   category: 'isolation',
   specRef: SECURITY,
-  requires: ['verifies-credentials', 'token-auth'],
+  requires: ['generated', 'verifies-credentials', 'token-auth'],
   run: (ctx) =>
     attackProperty(
       ctx,
@@ -216,7 +216,7 @@ export const precedence = defineCheck({
     "decides a request with two credentials by the first in the version's reading order, and that one's verdict is final",
   category: 'authentication',
   specRef: SECURITY,
-  requires: ['verifies-credentials', 'token-auth'],
+  requires: ['generated', 'verifies-credentials', 'token-auth'],
   // Not a MUST: serving the owner of a good credential the request carried leaks nothing, whichever was read
   // first; but a server that reads credentials in another order than its version is not the version it claims.
   run: (ctx) =>

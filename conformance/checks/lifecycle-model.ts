@@ -258,7 +258,7 @@ export const lifecycleModel = defineCheck({
   title: "keeps every user's list equal to a model through generated create, list, delete and authenticate sequences",
   category: 'lifecycle',
   specRef: '#/paths/~1user~1client_tokens~1{tid}/delete',
-  requires: ['writes', 'lifecycle', 'basic', 'token-auth'],
+  requires: ['generated', 'writes', 'lifecycle', 'basic', 'token-auth'],
   async run(ctx) {
     const budget = budgetOf(ctx.generated.depth);
     const withOther = ctx.otherUser !== undefined;

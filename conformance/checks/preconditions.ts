@@ -1,3 +1,4 @@
+import type { Depth } from '../attacks/budget.js';
 import type { Credentials } from '../config.js';
 import { PreconditionError } from '../errors.js';
 import { CAPABILITY_MEANING, hasCapability, type Profile } from '../profiles.js';
@@ -15,13 +16,16 @@ export interface RunFacts {
   readonly allowWrites: boolean;
   readonly user?: Credentials | undefined;
   readonly otherUser?: Credentials | undefined;
+  /** The run's --depth; absent means the default. */
+  readonly generated?: { readonly depth: Depth } | undefined;
 }
 
 /** What each non-capability requirement needs, for the skip reason and the catalogue. */
-export const FLAG_REQUIREMENT: Readonly<Record<'writes' | 'other-user' | 'basic', string>> = {
+export const FLAG_REQUIREMENT: Readonly<Record<'writes' | 'other-user' | 'basic' | 'generated', string>> = {
   writes: 'needs --allow-writes (creates and deletes a temporary token)',
   'other-user': 'needs --other-user NAME:PASSWORD',
   basic: 'needs --user NAME:PASSWORD',
+  generated: '--depth 0: no generated cases',
 };
 
 /** Why a requirement is not met, or undefined when it is. */
@@ -33,6 +37,8 @@ export function unmetRequirement(req: Requirement, run: RunFacts): PreconditionE
       return run.otherUser ? undefined : new PreconditionError('P_NO_OTHER_USER', FLAG_REQUIREMENT['other-user']);
     case 'basic':
       return run.user ? undefined : new PreconditionError('P_NO_BASIC', FLAG_REQUIREMENT.basic);
+    case 'generated':
+      return run.generated?.depth === 0 ? new PreconditionError('P_DEPTH', FLAG_REQUIREMENT.generated) : undefined;
     default:
       return hasCapability(run.profile, req)
         ? undefined

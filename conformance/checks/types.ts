@@ -37,7 +37,8 @@ export interface TokenList {
 }
 
 /** Preconditions a check states as data; the runner skips the check with a reason when one is not met. */
-export type Requirement = Capability | 'writes' | 'other-user' | 'basic';
+/** `generated`: the check draws generated cases, so `--depth 0` skips it (P_DEPTH). */
+export type Requirement = Capability | 'writes' | 'other-user' | 'basic' | 'generated';
 
 export type Category = 'authentication' | 'tokens' | 'shape' | 'http' | 'isolation' | 'lifecycle' | 'secrets';
 

@@ -183,7 +183,7 @@ export const FLAGS = {
     commands: ['run'],
     value: 'D',
     env: 'ONEZONE_DEPTH',
-    help: 'generated cases: default | thorough | a number',
+    help: 'generated cases: default | thorough | a number | 0 (none: the generated checks are skipped, a quick smoke run)',
   },
   'onezone-version': {
     type: 'string',

@@ -271,7 +271,10 @@ describe('attacks: seed, budget, shrinking', () => {
     expect(parseDepth('default')).to.equal('default');
     expect(parseDepth('thorough')).to.equal('thorough');
     expect(parseDepth('250')).to.equal(250);
-    for (const bad of ['0', '-1', '1.5', 'deep', '']) expect(parseDepth(bad), bad).to.equal(undefined);
+    // 0 is "no generated cases" (a smoke run; the bench's baseline), not a usage error.
+    expect(parseDepth('0')).to.equal(0);
+    expect(budgetOf(0)).to.deep.equal({ attacks: 0, goods: 0, lifecycleRuns: 0, lifecycleCommands: 0, shrink: 0 });
+    for (const bad of ['00', '-1', '1.5', 'deep', '']) expect(parseDepth(bad), bad).to.equal(undefined);
     expect(budgetOf('default').attacks).to.be.below(30);
     expect(budgetOf('thorough').attacks).to.be.at.least(2000);
   });

@@ -74,6 +74,32 @@ describe('runner CLI (subprocess)', function () {
     expect(report.options).to.include({ allowWrites: true, otherUser: true });
   });
 
+  it('skips exactly the generated checks at --depth 0, saying why, and exits 0 on the stand-in', async () => {
+    const s = await startStandin({});
+    try {
+      const dir = tmp();
+      const r = await runCli(['--target', s.url, '--allow-writes', '--depth', '0', '--report-dir', dir], {
+        ONEZONE_USER: `${s.users[0]?.name ?? ''}:${s.users[0]?.password ?? ''}`,
+        ONEZONE_OTHER_USER: `${s.users[1]?.name ?? ''}:${s.users[1]?.password ?? ''}`,
+      });
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportDocument;
+      const generated = [
+        'attack-invalid-credentials-rejected',
+        'attack-valid-credentials-own-list',
+        'attack-credential-precedence',
+        'lifecycle-model',
+      ];
+      const byDepth = report.checks.filter((c) => c.code === 'P_DEPTH');
+      expect(byDepth.map((c) => c.id).sort()).to.deep.equal([...generated].sort());
+      for (const c of byDepth)
+        expect(c, c.id).to.include({ status: 'skipped', message: '--depth 0: no generated cases' });
+      expect(report.generated).to.include({ depth: '0', cases: 0 });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('exits 1 and names the check under a fault (list-wrong-shape)', async () => {
     const s = await startStandin({ faults: ['list-wrong-shape'] });
     try {
