@@ -36,7 +36,7 @@ const MUTATIONS: readonly TokenMutation[] = [
 ];
 
 /**
- * Each wrong password costs the server a password hash (scrypt on the stand-in): the fixed examples take the
+ * Each wrong password costs the server a password hash (PBKDF2 on Onezone and the stand-in): the fixed examples take the
  * shapes a weak comparison would accept (a prefix, truncation to 8, case, look-alikes, a colon); the others
  * (empty, a suffix, the other user's password, a token) come from the random cases.
  */

@@ -167,7 +167,7 @@ function authContext(issuer: TokenIssuer, faults: ReadonlySet<FaultId>, switches
     phantom: (name) => ({
       id: `phantom-${randomBytes(8).toString('hex')}`,
       name,
-      password: { salt: '', hash: '', N: 2 },
+      password: { kdf: 'pbkdf2-sha512', iterations: 1, salt: '', hash: '' },
       tokens: [],
     }),
   };

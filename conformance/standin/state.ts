@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { StandinError } from './errors.js';
-import type { PasswordHash } from './passwords.js';
+import { isPasswordHash, type PasswordHash } from './passwords.js';
 import type { TokenKind } from './types.js';
 
 /**
@@ -161,10 +161,7 @@ function isUserRecord(x: unknown): x is UserRecord {
   return (
     typeof id === 'string' &&
     typeof name === 'string' &&
-    isObject(password) &&
-    typeof password['salt'] === 'string' &&
-    typeof password['hash'] === 'string' &&
-    typeof password['N'] === 'number' &&
+    isPasswordHash(password) &&
     Array.isArray(tokens) &&
     tokens.every((t) => isObject(t) && typeof t['token'] === 'string' && typeof t['name'] === 'string')
   );

@@ -1,13 +1,15 @@
+import { pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { Worker } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { PasswordVerifier } from '../standin/passwords.js';
 import { MAX_BODY_BYTES, startStandin, type RunningStandin } from '../standin/server.js';
-import { asUser, call, createToken, listOf, userOf } from '../standin/testkit.js';
+import { asUser, basic, call, createToken, listOf, userOf } from '../standin/testkit.js';
 
 describe('stand-in over HTTPS', () => {
   let s: RunningStandin;
@@ -99,16 +101,38 @@ describe('stand-in persistence (dataFile)', () => {
     }
   });
 
-  it('stores salted scrypt hashes, never the plaintext passwords', async () => {
+  it('stores salted hashes as Onezone does (PBKDF2-HMAC-SHA512, 2048 rounds), never the plaintext passwords', async () => {
     const dataFile = join(dir, 'state-hash.json');
     const s = await startStandin({ dataFile });
     await s.close();
     const text = readFileSync(dataFile, 'utf8');
     for (const u of s.users) expect(text).not.to.include(u.password);
-    const state = JSON.parse(text) as { users: Array<{ password: { salt: string; hash: string } }> };
+    const state = JSON.parse(text) as {
+      users: Array<{ name: string; password: { kdf: string; iterations: number; salt: string; hash: string } }>;
+    };
     const salts = state.users.map((u) => u.password.salt);
     expect(new Set(salts).size).to.equal(salts.length);
-    for (const u of state.users) expect(u.password.hash).to.match(/^[0-9a-f]{64}$/);
+    for (const u of state.users) {
+      const { kdf, iterations, salt, hash } = u.password;
+      expect({ kdf, iterations }).to.deep.equal({ kdf: 'pbkdf2-sha512', iterations: 2048 });
+      expect(salt).to.match(/^[0-9a-f]{64}$/);
+      expect(hash).to.match(/^[0-9a-f]{64}$/);
+      // ctool onedata_passwords:verify/2 would accept it: the same derivation, computed independently.
+      const password = s.users.find((x) => x.name === u.name)?.password ?? '';
+      expect(pbkdf2Sync(password, Buffer.from(salt, 'hex'), 2048, 32, 'sha512').toString('hex')).to.equal(hash);
+    }
+  });
+
+  it('still verifies the scrypt hashes of a data file written by an earlier stand-in', async () => {
+    const salt = randomBytes(16);
+    const stored = {
+      N: 1024,
+      salt: salt.toString('hex'),
+      hash: scryptSync('old-pw', salt, 32, { N: 1024 }).toString('hex'),
+    };
+    const verifier = new PasswordVerifier();
+    expect(await verifier.verify('old', 'old-pw', stored)).to.equal(true);
+    expect(await verifier.verify('old', 'old-pw!', stored)).to.equal(false);
   });
 
   it("in memory by default: a second start does not know the first one's tokens", async () => {
@@ -189,12 +213,107 @@ describe('stand-in request bodies (issue 13 #15)', () => {
     expect(a.status).to.equal(500);
   });
 
-  it('checks a password off the event loop: other work runs while scrypt does', async () => {
+  it('checks a password off the event loop: other work runs while the hash is computed', async () => {
     const verifier = new PasswordVerifier();
     let ticked = false;
     setImmediate(() => (ticked = true));
-    const ok = await verifier.verify('nobody', 'wrong', undefined);
-    expect(ok).to.equal(false);
-    expect(ticked, 'a setImmediate queued before verify() ran before it finished').to.equal(true);
+    // Sixteen hashes keep the thread pool busy for several milliseconds: with one, a fast machine could finish
+    // it before the event loop's first turn, and the test would race.
+    const oks = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => verifier.verify('nobody', `wrong-${String(i)}`, undefined)),
+    );
+    expect(oks.every((ok) => !ok)).to.equal(true);
+    expect(ticked, 'a setImmediate queued before the verify() calls ran before they finished').to.equal(true);
+  });
+});
+
+/** A connected socket that sends `request` when told and resolves with the status line once the server closes. */
+async function rawRequest(
+  url: string,
+  request: string,
+): Promise<{ send: () => Promise<void>; answer: Promise<string> }> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let got = '';
+  socket.on('data', (c: Buffer) => (got += c.toString('latin1')));
+  const answer = new Promise<string>((resolve, reject) => {
+    socket.on('close', () => {
+      resolve(got.split('\r\n')[0] ?? '');
+    });
+    socket.on('error', reject);
+  });
+  const send = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      socket.write(request, (e) => {
+        if (e) reject(e);
+        else resolve();
+      });
+    });
+  return { send, answer };
+}
+
+describe('stand-in under a burst of wrong passwords (issue 14)', function () {
+  this.timeout(20000);
+  // The stand-in runs in a worker, with its own event loop: a hash computed on that loop would hold up every
+  // request that arrived after the burst, which a server sharing the test's own loop could not show.
+  let worker: Worker;
+  let url: string;
+  let users: Array<{ name: string; password: string }>;
+  before(async () => {
+    worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.server).then(async ({ startStandin }) => {
+        const s = await startStandin({ version: '21.02' });
+        parentPort.postMessage({ url: s.url, users: s.users });
+        parentPort.once('message', () => s.close().then(() => parentPort.postMessage('closed')));
+      });`,
+      { eval: true, workerData: { server: new URL('../standin/server.js', import.meta.url).href } },
+    );
+    ({ url, users } = await new Promise<{ url: string; users: Array<{ name: string; password: string }> }>(
+      (resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      },
+    ));
+  });
+  after(async () => {
+    const closed = new Promise((resolve) => worker.once('message', resolve));
+    worker.postMessage('close');
+    await closed;
+    await worker.terminate();
+  });
+
+  const get = (name: string, password: string): string =>
+    `GET ${new URL(url).pathname}/user/client_tokens HTTP/1.1\r\nhost: x\r\nconnection: close\r\n` +
+    `${Object.entries(basic(name, password))
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n')}\r\n\r\n`;
+
+  it('answers a good request while the distinct wrong passwords sent before it are still being checked', async () => {
+    const { name, password } = users[0] ?? { name: '', password: '' };
+    const warm = await rawRequest(url, get(name, password)); // the good login is cached from here on
+    await warm.send();
+    expect(await warm.answer).to.match(/ 200 /);
+    const burst = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => rawRequest(url, get(name, `wrong-${String(i)}`))),
+    );
+    const good = await rawRequest(url, get(name, password));
+    const finished: string[] = [];
+    const answers = burst.map(async (b) => {
+      expect(await b.answer).to.match(/ 401 /);
+      finished.push('wrong');
+    });
+    // Every wrong password is at the server before the good request leaves.
+    await Promise.all(burst.map((b) => b.send()));
+    await good.send();
+    expect(await good.answer).to.match(/ 200 /);
+    finished.push('good');
+    await Promise.all(answers);
+    const wrongAfterGood = finished.length - 1 - finished.indexOf('good');
+    expect(wrongAfterGood, 'wrong passwords answered after the good request').to.be.above(0);
   });
 });
