@@ -7,6 +7,7 @@ const PURE = [
   'attacks-unit',
   'checks-catalogue',
   'checks-frozen',
+  'checks-provenance',
   'checks-specref',
   'dredd-unit',
   'report-console',

@@ -5,6 +5,7 @@ import { runConformance } from '../run.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
 import { proxyTo, type HostileServer, type Rewrite } from './support/hostile.js';
 import type { IncomingMessage } from 'node:http';
+import { LIST_PATH } from '../checks/list.js';
 
 /**
  * The run leaves nothing behind, whatever happens to its POST: a token whose POST was interrupted in flight or
@@ -38,6 +39,21 @@ function configFor(s: RunningStandin, target: string, over: Partial<RunConfig> =
 }
 
 const codes = (r: ReportDocument): string[] => r.errors.map((e) => e.code);
+const cleanupText = (r: ReportDocument): string =>
+  r.errors
+    .filter((e) => e.code === 'E_CLEANUP')
+    .map((e) => e.message)
+    .join('\n');
+
+/** A list answer (GET of the collection) whose tokens a lying target changes; other answers pass unchanged. */
+function lyingList(req: IncomingMessage, status: number, body: string, lie: (tokens: string[]) => string[]): Rewrite {
+  if (req.method !== 'GET' || !req.url?.endsWith(LIST_PATH) || status !== 200) return undefined;
+  const json = JSON.parse(body) as { tokens: string[] };
+  return { status, body: JSON.stringify({ ...json, tokens: lie(json.tokens) }) };
+}
+
+/** The token of a POST's answer as the target sent it. */
+const postedToken = (body: string): string | undefined => (JSON.parse(body) as { token?: string }).token;
 const FINGERPRINTED = /DELETE \/api\/v3\/onezone\/user\/client_tokens\/<the token of \S+ with fingerprint [0-9a-f]{8}>/;
 
 describe('cleanup of created tokens', function () {
@@ -53,7 +69,7 @@ describe('cleanup of created tokens', function () {
     await s.close();
   });
 
-  const through = async (rewrite: (req: IncomingMessage, status: number) => Rewrite): Promise<string> => {
+  const through = async (rewrite: (req: IncomingMessage, status: number, body: string) => Rewrite): Promise<string> => {
     proxy = await proxyTo(s.url, rewrite);
     return proxy.url + new URL(s.url).pathname;
   };
@@ -132,5 +148,91 @@ describe('cleanup of created tokens', function () {
     for (const p of problems) expect(p.message).to.match(FINGERPRINTED);
     const left = [...(await listOf(s, 0)), ...(await listOf(s, 1))];
     for (const t of left) expect(JSON.stringify(r)).not.to.include(t);
+  });
+
+  describe('a target whose lists lie', () => {
+    const deletesOf = (p: HostileServer | undefined): string[] =>
+      (p?.seen ?? []).filter((r) => r.method === 'DELETE').map((r) => r.path);
+
+    it('leaving out the tokens the run created: each is still deleted by the token the POST gave', async () => {
+      const before = [await listOf(s, 0), await listOf(s, 1)];
+      const created = new Set<string>();
+      const target = await through((req, status, body) => {
+        if (req.method === 'POST' && status === 200) created.add(postedToken(body) ?? '');
+        return lyingList(req, status, body, (ts) => ts.filter((t) => !created.has(t)));
+      });
+      const r = await runConformance(configFor(s, target));
+      expect(created.size).to.be.at.least(1);
+      expect(codes(r)).not.to.include('E_CLEANUP');
+      expect([await listOf(s, 0), await listOf(s, 1)]).to.deep.equal(before);
+    });
+
+    it('leaving out a token whose DELETE it ignored: reported as not removed (it still authenticates)', async () => {
+      await s.close();
+      s = await startStandin({ faults: ['delete-ignored'] });
+      const created = new Set<string>();
+      const target = await through((req, status, body) => {
+        if (req.method === 'POST' && status === 200) created.add(postedToken(body) ?? '');
+        return lyingList(req, status, body, (ts) => ts.filter((t) => !created.has(t)));
+      });
+      const r = await runConformance(configFor(s, target));
+      expect(cleanupText(r)).to.match(/not removed \(the DELETE was accepted but the token still authenticates\)/);
+      expect(cleanupText(r)).to.match(FINGERPRINTED);
+      for (const t of created) expect(JSON.stringify(r)).not.to.include(t);
+    });
+
+    it("showing the user's own older token as new after a POST of unknown outcome: it is never deleted", async () => {
+      await s.close();
+      s = await startStandin({ version: '21.02', account: 'lived-in' });
+      const alice = s.users[0]?.name ?? '';
+      // A token of POST form the user made 200 days ago: new to the list only because the list hid it.
+      const own = s.tokenKinds(alice).find((t) => t.kind === 'revoked')?.token ?? '';
+      expect(own).to.have.length.above(100);
+      const timeoutMs = 600;
+      let runs: string | undefined;
+      const target = await through((req, status, body) => {
+        if (req.method === 'POST' && runs === undefined) {
+          // The target creates the run's token, answers too late, and from now on lists the user's token
+          // instead of the run's.
+          runs = postedToken(body);
+          return { delayMs: timeoutMs + 300 };
+        }
+        return lyingList(req, status, body, (ts) =>
+          runs === undefined ? ts.filter((t) => t !== own) : ts.filter((t) => t !== runs),
+        );
+      });
+      const r = await runConformance(configFor(s, target, { timeoutMs, profile: 'onezone-21.02' }));
+      expect(runs).to.be.a('string');
+      expect(deletesOf(proxy).filter((p) => p.includes(own))).to.deep.equal([]);
+      expect(s.tokenKinds(alice).map((t) => t.token)).to.include(own);
+      expect(cleanupText(r)).to.match(/new to the list after 1 POST\(s\) of unknown outcome.*none of them was deleted/);
+      expect(JSON.stringify(r)).not.to.include(own);
+    });
+
+    it('showing no new token after a POST of unknown outcome: says that one may be left behind', async () => {
+      const timeoutMs = 600;
+      let runs: string | undefined;
+      const target = await through((req, status, body) => {
+        if (req.method === 'POST' && runs === undefined) {
+          runs = postedToken(body);
+          return { delayMs: timeoutMs + 300 };
+        }
+        return lyingList(req, status, body, (ts) => ts.filter((t) => t !== runs));
+      });
+      const r = await runConformance(configFor(s, target, { timeoutMs }));
+      expect(runs).to.be.a('string');
+      expect(cleanupText(r)).to.match(/1 POST\(s\) for \S+ ended without a usable answer.*no new token is listed/);
+      expect(cleanupText(r)).to.match(/list them with GET \/api\/v3\/onezone\/user\/client_tokens/);
+    });
+
+    it("listing another user's token among the user's: the run never deletes it", async () => {
+      const bobs = (await listOf(s, 1))[0] ?? '';
+      const target = await through((req, status, body) =>
+        lyingList(req, status, body, (ts) => (ts.includes(bobs) ? ts : [...ts, bobs])),
+      );
+      await runConformance(configFor(s, target));
+      expect(deletesOf(proxy).filter((p) => p.includes(bobs))).to.deep.equal([]);
+      expect(await listOf(s, 1)).to.include(bobs);
+    });
   });
 });

@@ -5,6 +5,8 @@ import type { HttpResponse } from '../../http.js';
 import { fingerprint } from '../../redact.js';
 import type { Exchange } from '../../report/types.js';
 import { tokensOf } from '../list.js';
+import { dateSeconds, postMintedAt, runSpan, type ListSnapshot } from './provenance.js';
+import type { Auth } from '../types.js';
 import type { Wire } from './wire.js';
 
 /** Whose token it is: the run's user or the other user. */
@@ -61,6 +63,12 @@ function listedIn(res: HttpResponse): ReadonlySet<string> | undefined {
   return res.status >= 200 && res.status < 300 && Array.isArray(tokens) ? new Set(tokensOf(res)) : undefined;
 }
 
+/** A list answer beyond doubt with when it was read (its Date header and the local clock), for the cleanup. */
+function snapshotOf(res: HttpResponse, sentAtMs: number): ListSnapshot | undefined {
+  const tokens = listedIn(res);
+  return tokens && { tokens, serverSeconds: dateSeconds(res.headers.date), sentAtMs, receivedAtMs: Date.now() };
+}
+
 /** Failures of a POST that leave open whether the target created the token (it may have, after we gave up). */
 const NEVER_SENT = new Set(['E_UNSENDABLE', 'E_OUT_OF_SCOPE', 'E_USAGE']);
 const DEFAULT_CLEANUP_DEADLINE_MS = 10_000;
@@ -69,7 +77,9 @@ const DEFAULT_CLEANUP_DEADLINE_MS = 10_000;
  * Every token the run created or may have created, whose it is, and which are still on the target. A creation
  * is written down before the POST is sent (an intent): when the POST's outcome is doubtful (a timeout, an
  * interrupt while it was in flight, an answer without a usable token), the cleanup lists the owner's tokens and
- * takes as the run's those that were not there before. Whoever must forget what it knew of a user's list when
+ * takes as the run's those that were not there before and that show, by their one `time <` caveat, that a POST
+ * minted them while the run was creating: a list can lie, so being new to it proves nothing, and a token the run
+ * cannot show to be its own is reported, never deleted. Whoever must forget what it knew of a user's list when
  * the list changes (the memoised facts) listens with onChange.
  */
 export class TokenLedger {
@@ -81,7 +91,7 @@ export class TokenLedger {
    * Per owner, the tokens listed before the run's first POST for that owner (null: the list could not be read).
    * A token of a doubtful POST is one listed later that is neither in here nor created by the run.
    */
-  readonly #before = new Map<Owner, ReadonlySet<string> | null>();
+  readonly #before = new Map<Owner, ListSnapshot | null>();
   /** Per owner, POSTs whose outcome is unknown: the target may have created a token we cannot name. */
   readonly #doubtful = new Map<Owner, number>();
   readonly #createdListeners: Array<(token: string, who: Owner) => void> = [];
@@ -111,8 +121,9 @@ export class TokenLedger {
     if (!creds) throw new PreconditionError('P_NO_BASIC', `no Basic credentials for the ${who} to create a token with`);
     // What was there before: without it a token of unknown outcome could not be told from the user's own.
     if (!this.#before.has(who)) {
+      const sentAtMs = Date.now();
       const res = await this.parts.wire.send('GET', { kind: 'basic', user: creds }, { as: who }, []);
-      this.#before.set(who, listedIn(res) ?? null);
+      this.#before.set(who, snapshotOf(res, sentAtMs) ?? null);
     }
     let res: HttpResponse;
     try {
@@ -199,28 +210,7 @@ export class TokenLedger {
     if (!creds) return;
     const doubtful = this.#doubtful.get(who) ?? 0;
     if (doubtful > 0) {
-      const listed = await this.#list(who, creds);
-      const before = this.#before.get(who);
-      if (listed === undefined || !before) {
-        problems.push(this.#unknown(who, doubtful, `the list ${listed ? 'before the POST' : 'now'} could not be read`));
-      } else {
-        const fresh = [...listed].filter((t) => !before.has(t) && !this.#owners.has(t));
-        if (fresh.length <= doubtful) {
-          // As many new tokens as POSTs of unknown outcome, or fewer: all of them are the run's.
-          for (const t of fresh) {
-            this.#owners.set(t, who);
-            this.#pending.set(t, who);
-          }
-        } else {
-          problems.push({
-            code: 'E_CLEANUP',
-            message:
-              `${fresh.length} tokens of ${creds.name} appeared during the run, but only ${doubtful} POST(s) of the ` +
-              `run may have created them; none was deleted, as the run cannot tell its own from others (tokens ` +
-              `${fresh.map((t) => '#' + fingerprint(t)).join(', ')}): ${this.#byHand(creds)}`,
-          });
-        }
-      }
+      this.#findDoubtful(who, creds, doubtful, await this.#list(who, creds), problems);
       this.#doubtful.delete(who);
     }
     const mine = [...this.#pending].filter(([, w]) => w === who).map(([t]) => t);
@@ -251,22 +241,105 @@ export class TokenLedger {
     );
     if (!verify) for (const token of accepted) this.#pending.delete(token);
     if (accepted.length === 0 || !verify) return;
-    // A DELETE answered 2xx that changed nothing is a target lying about it: the token is still usable.
+    // A DELETE answered 2xx that changed nothing is a target lying about it: the token is still usable. The
+    // list may lie too (leave the token out), so a token it does not show must also fail to authenticate;
+    // unless the target serves the list to anyone, when authenticating shows nothing.
     const after = await this.#list(who, creds);
+    const unlisted: string[] = [];
     for (const token of accepted) {
-      if (after?.has(token))
+      if (after?.tokens.has(token))
         problems.push(this.#leftBehind(token, who, 'the DELETE was accepted but the token is still listed'));
-      else this.#pending.delete(token);
+      else unlisted.push(token);
     }
-    if (after === undefined) for (const token of accepted) this.#pending.delete(token); // accepted; the check could not be made
+    const probe = unlisted.length > 0 && !(await this.#answers({ kind: 'none' }, 'nobody'));
+    await Promise.all(
+      unlisted.map(async (token) => {
+        if (probe && (await this.#answers({ kind: 'x-auth-token', token }, who)))
+          problems.push(this.#leftBehind(token, who, 'the DELETE was accepted but the token still authenticates'));
+        else this.#pending.delete(token);
+      }),
+    );
+  }
+
+  /**
+   * After POSTs of unknown outcome: takes as the run's the tokens new to the owner's list that show they were
+   * minted by a POST during the run, and reports the rest (and any POST none of them accounts for).
+   */
+  #findDoubtful(
+    who: Owner,
+    creds: Credentials,
+    doubtful: number,
+    after: ListSnapshot | undefined,
+    problems: CleanupProblem[],
+  ): void {
+    const before = this.#before.get(who);
+    if (after === undefined || !before) {
+      problems.push(this.#unknown(who, doubtful, `the list ${after ? 'before the POST' : 'now'} could not be read`));
+      return;
+    }
+    const fresh = [...after.tokens].filter((t) => !before.tokens.has(t) && !this.#owners.has(t));
+    const prints = (ts: readonly string[]): string => ts.map((t) => '#' + fingerprint(t)).join(', ');
+    if (fresh.length > doubtful) {
+      problems.push({
+        code: 'E_CLEANUP',
+        message:
+          `${fresh.length} tokens of ${creds.name} appeared during the run, but only ${doubtful} POST(s) of the ` +
+          `run may have created them; none was deleted, as the run cannot tell its own from others (tokens ` +
+          `${prints(fresh)}): ${this.#byHand(creds)}`,
+      });
+      return;
+    }
+    const span = runSpan(before, after);
+    const proven = fresh.filter((t) => {
+      const at = postMintedAt(t);
+      return span !== undefined && at !== undefined && at >= span.from && at <= span.to;
+    });
+    for (const t of proven) {
+      this.#owners.set(t, who);
+      this.#pending.set(t, who);
+    }
+    const unproven = fresh.filter((t) => !proven.includes(t));
+    if (unproven.length > 0) {
+      const why =
+        span === undefined
+          ? "the list answers carry no Date header that agrees with the run's clock, so no token can be dated"
+          : 'they do not carry the one `time <` caveat of a POST made while the run was creating';
+      problems.push({
+        code: 'E_CLEANUP',
+        message:
+          `${unproven.length} token(s) of ${creds.name} are new to the list after ${doubtful} POST(s) of unknown ` +
+          `outcome, but ${why}; none of them was deleted, as the list alone does not prove whose they are (tokens ` +
+          `${prints(unproven)}): if one is the run's, ${this.#byHand(creds)}`,
+      });
+    }
+    if (fresh.length < doubtful)
+      problems.push(
+        this.#unknown(
+          who,
+          doubtful - fresh.length,
+          'no new token is listed for it (the target created none, or its list does not show it)',
+        ),
+      );
   }
 
   /** The owner's listed tokens (Basic) at cleanup time, or undefined when the list cannot be read. */
-  async #list(who: Owner, creds: Credentials): Promise<ReadonlySet<string> | undefined> {
+  async #list(who: Owner, creds: Credentials): Promise<ListSnapshot | undefined> {
+    const sentAtMs = Date.now();
     try {
-      return listedIn(await this.parts.wire.send('GET', { kind: 'basic', user: creds }, { as: who }, [], true));
+      const res = await this.parts.wire.send('GET', { kind: 'basic', user: creds }, { as: who }, [], true);
+      return snapshotOf(res, sentAtMs);
     } catch {
       return undefined;
+    }
+  }
+
+  /** True when the list is served (2xx) to `auth`; false when refused or when no answer came. */
+  async #answers(auth: Auth, as: Owner | 'nobody'): Promise<boolean> {
+    try {
+      const res = await this.parts.wire.send('GET', auth, { as }, [], true);
+      return res.status >= 200 && res.status < 300;
+    } catch {
+      return false;
     }
   }
 
