@@ -91,6 +91,21 @@ describe('build: the bundled command', () => {
     expect(inputs).to.include('dist/conformance/run.js');
     expect(inputs.filter((f) => /node_modules\/(ajv|yaml)\//.test(f))).to.deep.equal([]);
   });
+
+  it('takes of undici only the Agent and its request(), not fetch, WebSocket, caches or mocks', () => {
+    const stamp = JSON.parse(readFileSync(fromRoot(BUNDLE_DIR, 'inputs.json'), 'utf8')) as {
+      inputs: Record<string, string>;
+    };
+    const undici = Object.keys(stamp.inputs).filter((f) => f.startsWith('node_modules/undici/'));
+    expect(undici).to.include.members([
+      'node_modules/undici/lib/dispatcher/agent.js',
+      'node_modules/undici/lib/api/api-request.js',
+    ]);
+    // client-h1 needs a few of fetch's helpers (body mixins, data URLs); fetch itself and the rest stay out.
+    const unused =
+      /^node_modules\/undici\/(index\.js|lib\/(mock|cache|interceptor|web\/(websocket|eventsource|cache|cookies))\/|lib\/web\/fetch\/index\.js)/;
+    expect(undici.filter((f) => unused.test(f))).to.deep.equal([]);
+  });
 });
 
 describe('npm run test:unit', () => {

@@ -7,6 +7,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
 import { AJV_OPTIONS, PRECOMPILED_RESPONSE_VALIDATORS, SCHEMA_NAMES, schemaDigest } from '../checks/schemas.js';
 import { fromRoot, isEntryPoint } from '../paths.js';
 import { buildReportValidator } from '../report/build-validator.js';
@@ -90,13 +92,18 @@ function inputsSignature(root: string, files: readonly string[]): Record<string,
   );
 }
 
+const thisScript = (root: string): string => relative(root, fileURLToPath(import.meta.url));
+
 function bundleIsCurrent(root: string): boolean {
   try {
     const stamp = JSON.parse(readFileSync(join(root, BUNDLE_STAMP), 'utf8')) as {
       bundles: unknown;
+      builder: unknown;
       inputs: Record<string, string>;
     };
     if (JSON.stringify(stamp.bundles) !== JSON.stringify(BUNDLES)) return false;
+    // This script's options (the undici plugin…) shape the bundle too: a changed script rebuilds it.
+    if (JSON.stringify(stamp.builder) !== JSON.stringify(inputsSignature(root, [thisScript(root)]))) return false;
     if (!Object.keys(BUNDLES).every((name) => existsSync(join(root, BUNDLE_DIR, `${name}.js`)))) return false;
     return JSON.stringify(inputsSignature(root, Object.keys(stamp.inputs))) === JSON.stringify(stamp.inputs);
   } catch {
@@ -105,9 +112,35 @@ function bundleIsCurrent(root: string): boolean {
 }
 
 /**
+ * What the bundle takes of undici: the runner uses only `Agent` and its `request` (http.ts). undici's index
+ * loads all of it (fetch, WebSocket, EventSource, caches, mocks, SQLite store): 1.6 MB of bundle that cost
+ * ~60 ms of every start, and its fetch part wakes Node's own copy of undici too. ES module on purpose: an import
+ * of anything else from 'undici' in the bundled code is then a build error, not an undefined at run time.
+ */
+export const UNDICI_FOR_BUNDLE = `
+import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';
+import Agent from 'undici/lib/dispatcher/agent.js';
+import request from 'undici/lib/api/api-request.js';
+Dispatcher.prototype.request = request;
+export { Agent };
+`;
+
+const undiciForBundle = (root: string): Plugin => ({
+  name: 'undici-agent-only',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-agent-only' }));
+    b.onLoad({ filter: /.*/, namespace: 'undici-agent-only' }, () => ({
+      contents: UNDICI_FOR_BUNDLE,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+});
+
+/**
  * The command as one ES module plus a chunk per lazily imported part (esbuild, code splitting): Node loads a
  * handful of files instead of hundreds at start. Packages the code loads with `require` at run time (ajv, yaml)
- * stay outside, so a run that does not need them never reads them.
+ * stay outside, so a run that does not need them never reads them; of undici, only the Agent goes in.
  */
 export async function buildBundles(root: string = fromRoot()): Promise<boolean> {
   if (bundleIsCurrent(root)) return false;
@@ -127,6 +160,7 @@ export async function buildBundles(root: string = fromRoot()): Promise<boolean> 
     chunkNames: 'chunks/[name]-[hash]',
     metafile: true,
     logLevel: 'warning',
+    plugins: [undiciForBundle(root)],
     // The bundled CommonJS packages call require(); an ES module has none unless it is made.
     banner: {
       js: "import { createRequire as __onezoneCreateRequire } from 'node:module';\nconst require = __onezoneCreateRequire(import.meta.url);",
@@ -134,7 +168,15 @@ export async function buildBundles(root: string = fromRoot()): Promise<boolean> 
   });
   writeFileSync(
     join(root, BUNDLE_STAMP),
-    JSON.stringify({ bundles: BUNDLES, inputs: inputsSignature(root, Object.keys(result.metafile.inputs)) }, null, 1),
+    JSON.stringify(
+      {
+        bundles: BUNDLES,
+        builder: inputsSignature(root, [thisScript(root)]),
+        inputs: inputsSignature(root, Object.keys(result.metafile.inputs)),
+      },
+      null,
+      1,
+    ),
   );
   return true;
 }
