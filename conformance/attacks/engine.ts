@@ -13,6 +13,13 @@ export interface EngineOptions<T> {
   readonly shrinkBudget: number;
   /** Cases tried first, before the generated ones (they are in addition to `runs`). */
   readonly examples?: readonly T[];
+  /**
+   * Cases judged at once (default 1). Above 1 the cases are independent requests: they are generated exactly as
+   * the sequential run would (same seed, same order) and judged that many at a time; only if one fails is the
+   * property run again one case at a time, so that the first failure, its shrinking and its replay path are
+   * exactly those of the sequential run. Never for cases that change the target (the lifecycle model).
+   */
+  readonly concurrency?: number;
 }
 
 export interface EngineFailure<T, E> {
@@ -41,6 +48,81 @@ export type CaseVerdict<E> = undefined | { readonly message: string; readonly ev
 export const freshSeed = (): number => (Math.random() * 0x7fffffff) | 0;
 
 export async function runProperty<T, E>(
+  arb: fc.Arbitrary<T>,
+  judgeCase: (value: T) => Promise<CaseVerdict<E>>,
+  opts: EngineOptions<T>,
+): Promise<EngineResult<T, E>> {
+  if ((opts.concurrency ?? 1) <= 1) return runSequentially(arb, judgeCase, opts);
+  const values = await generatedCases(arb, opts);
+  const { failed, error } = await judgeConcurrently(values, judgeCase, opts.concurrency ?? 1);
+  if (failed === undefined) {
+    if (error !== undefined) throw error.error; // the target stopped answering: we could not judge
+    return { seed: opts.seed, cases: values.length, shrinkCases: 0 };
+  }
+  // A failure: the sequential run finds the same first one and shrinks it, with fast-check's replay path.
+  const sequential = await runSequentially(arb, judgeCase, opts);
+  if (sequential.failure !== undefined) return sequential;
+  // Not seen again in order (a server that answers differently under concurrent requests): still proof.
+  return {
+    ...sequential,
+    failure: {
+      value: failed.value,
+      message: `${failed.verdict.message} (seen with ${String(opts.concurrency)} requests at once, not when sent one at a time)`,
+      evidence: failed.verdict.evidence,
+      shrinks: 0,
+      path: String(failed.index),
+    },
+  };
+}
+
+/** The cases a sequential run would judge, in its order: fast-check generates them, nothing is sent. */
+async function generatedCases<T>(arb: fc.Arbitrary<T>, opts: EngineOptions<T>): Promise<T[]> {
+  const values: T[] = [];
+  const examples = (opts.examples ?? []).map((e): [T] => [e]);
+  // The same asyncProperty over the same arbitrary as runSequentially: the same generation, case for case.
+  const record = fc.asyncProperty(arb, (value) => {
+    values.push(value);
+    return Promise.resolve(true);
+  });
+  await fc.check(record, { seed: opts.seed, numRuns: opts.runs + examples.length, examples });
+  return values;
+}
+
+interface ConcurrentOutcome<T, E> {
+  /** The first failing case in generation order, if any. */
+  readonly failed?: { index: number; value: T; verdict: NonNullable<CaseVerdict<E>> };
+  /** The first case (in generation order) that threw: a harness error. */
+  readonly error?: { index: number; error: unknown };
+}
+
+const earlier = (index: number, than: { index: number } | undefined): boolean =>
+  than === undefined || index < than.index;
+
+/** Judges the cases `concurrency` at a time; after a failure or an error no further case starts. */
+async function judgeConcurrently<T, E>(
+  values: readonly T[],
+  judgeCase: (value: T) => Promise<CaseVerdict<E>>,
+  concurrency: number,
+): Promise<ConcurrentOutcome<T, E>> {
+  let next = 0;
+  const found: { failed?: ConcurrentOutcome<T, E>['failed']; error?: ConcurrentOutcome<T, E>['error'] } = {};
+  const worker = async (): Promise<void> => {
+    while (next < values.length && found.failed === undefined && found.error === undefined) {
+      const index = next++;
+      const value = values[index] as T;
+      try {
+        const verdict = await judgeCase(value);
+        if (verdict !== undefined && earlier(index, found.failed)) found.failed = { index, value, verdict };
+      } catch (e) {
+        if (earlier(index, found.error)) found.error = { index, error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, values.length) }, worker));
+  return { ...(found.failed && { failed: found.failed }), ...(found.error && { error: found.error }) };
+}
+
+async function runSequentially<T, E>(
   arb: fc.Arbitrary<T>,
   judgeCase: (value: T) => Promise<CaseVerdict<E>>,
   opts: EngineOptions<T>,

@@ -26,6 +26,13 @@ import { defineCheck, type CheckContext } from './types.js';
 const GET_401 = '#/paths/~1user~1client_tokens/get/responses/401';
 const SECURITY = '#/components/securitySchemes';
 
+/**
+ * Generated requests in flight at once. Each is an independent GET (nothing a case sends changes the target),
+ * so eight at a time keep the client and the server busy together instead of taking turns, and stay a light
+ * load for any server; the verdict, the first failure and its shrinking are those of one at a time (engine.ts).
+ */
+const IN_FLIGHT = 8;
+
 interface Sent {
   readonly res: HttpResponse;
 }
@@ -162,7 +169,7 @@ async function attackProperty(
       const why = judge(exp, toWire(res), lists, m.liveTokens);
       return why === undefined ? undefined : { message: `${m.description}: ${why}`, evidence: res.exchange };
     },
-    { seed: generated.seed, runs, shrinkBudget: budget.shrink, examples },
+    { seed: generated.seed, runs, shrinkBudget: budget.shrink, examples, concurrency: IN_FLIGHT },
   );
   generated.cases += result.cases + result.shrinkCases;
   const depth = generated.depth === 'default' ? '' : ` --depth ${generated.depth}`;

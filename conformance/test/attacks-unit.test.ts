@@ -267,6 +267,77 @@ describe('attacks: seed, budget, shrinking', () => {
     expect(calls).to.equal(1);
   });
 
+  it('judges cases concurrently: the same cases as one at a time, at most `concurrency` in flight', async () => {
+    const inOrder: string[] = [];
+    const sequential = await runProperty(
+      attack,
+      (a) => {
+        inOrder.push(JSON.stringify(a));
+        return Promise.resolve(undefined);
+      },
+      { seed: 77, runs: 40, shrinkBudget: 10, examples: attackExamples() },
+    );
+    const seen: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const concurrent = await runProperty(
+      attack,
+      async (a) => {
+        seen.push(JSON.stringify(a));
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight--;
+        return undefined;
+      },
+      { seed: 77, runs: 40, shrinkBudget: 10, examples: attackExamples(), concurrency: 6 },
+    );
+    expect(seen).to.deep.equal(inOrder); // started in generation order
+    expect(concurrent).to.deep.equal(sequential);
+    expect(most).to.equal(6);
+  });
+
+  it('with concurrency, reports the failure the sequential run finds: same case, shrinking and replay path', async () => {
+    const fails = (a: { path: string }): { message: string; evidence: string } | undefined =>
+      a.path !== 'canonical' ? { message: a.path, evidence: a.path } : undefined;
+    const opts = { seed: 99, runs: 200, shrinkBudget: 50 };
+    const sequential = await runProperty(goodRequest, (a) => Promise.resolve(fails(a)), opts);
+    const concurrent = await runProperty(goodRequest, (a) => Promise.resolve(fails(a)), { ...opts, concurrency: 8 });
+    expect(sequential.failure).to.not.equal(undefined);
+    expect(concurrent).to.deep.equal(sequential);
+  });
+
+  it('with concurrency, a failure that is not seen again one case at a time is still reported', async () => {
+    let first = true;
+    const r = await runProperty(
+      attack,
+      () => {
+        const verdict = first ? { message: 'leaked', evidence: 1 } : undefined;
+        first = false;
+        return Promise.resolve(verdict);
+      },
+      { seed: 4, runs: 20, shrinkBudget: 10, concurrency: 4 },
+    );
+    expect(r.failure?.message).to.equal('leaked (seen with 4 requests at once, not when sent one at a time)');
+    expect(r.failure?.evidence).to.equal(1);
+    expect(r.failure?.path).to.equal('0');
+  });
+
+  it('with concurrency, rethrows a harness error and starts no further case', async () => {
+    let calls = 0;
+    const boom = Object.assign(new Error('target gone'), { code: 'E_CONNECT' });
+    let thrown: unknown;
+    await runProperty(
+      attack,
+      () => {
+        calls++;
+        return Promise.reject(boom);
+      },
+      { seed: 1, runs: 50, shrinkBudget: 50, concurrency: 4 },
+    ).catch((e: unknown) => (thrown = e));
+    expect(thrown).to.equal(boom);
+    expect(calls).to.equal(4);
+  });
+
   it('parses --depth and keeps the default budget small', () => {
     expect(parseDepth('default')).to.equal('default');
     expect(parseDepth('thorough')).to.equal('thorough');
