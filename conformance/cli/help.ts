@@ -25,14 +25,19 @@ const HELP: Readonly<Record<Command, CommandHelp>> = {
   standin: {
     usage: `${BIN} standin [options]`,
     summary: 'the faithful stand-in of Onezone in the foreground; prints its URL and test users',
-    description: 'Stops on Ctrl+C, SIGTERM, SIGHUP, and when the process that started it ends.',
+    description:
+      'Stops on Ctrl+C, SIGTERM, SIGHUP, and when the process that started it ends.\n' +
+      'A starter that had already ended (`sh -c "cmd &"`) counts as ended. To keep it running detached, start\n' +
+      'it in a session of its own (`setsid cmd`), or with `nohup cmd &` from a shell that stays open.',
   },
   mock: {
     usage: `${BIN} mock [options]`,
     summary: 'Prism 5.14 mock of the spec on http://127.0.0.1:4010/api/v3/onezone',
     description:
       'Answers 401 without credentials and 200 with any. Stops on Ctrl+C, SIGTERM, SIGHUP, and when the\n' +
-      'process that started it ends.',
+      'process that started it ends.\n' +
+      'A starter that had already ended (`sh -c "cmd &"`) counts as ended. To keep it running detached, start\n' +
+      'it in a session of its own (`setsid cmd`), or with `nohup cmd &` from a shell that stays open.',
   },
   gate: {
     usage: `${BIN} gate --report FILE [--baseline FILE] [--allowlist FILE | --no-allowlist]`,

@@ -6,31 +6,82 @@ import { readFileSync } from 'node:fs';
  * survives npm's SIGKILL while waiting for us; so under npm the shell's parent is watched too. A process
  * whose parent has ended is re-parented (to init or a subreaper), which is what the poll sees; an IPC
  * channel's disconnect counts as well. Linux's /proc is used when present; elsewhere only the direct parent.
+ *
+ * A parent can also end before the watch begins, even before this process ran its first line (a starter that
+ * forks and exits at once, `sh -c 'cmd &'`). So the parent is read when this module loads, at the command's
+ * start, and the watch stops at once when it has changed since, or when the process was born an orphan: its
+ * parent is init (pid 1), yet it is not in init's session (as a container's command is, under tini or a shell
+ * as pid 1). A process that leads a session of its own (`setsid`, a service manager) was detached on purpose:
+ * its parent is not watched at all, and it runs until it is signalled. `nohup cmd &` from a shell is watched as
+ * any other: its parent, the shell, is alive. Not seen: an orphan adopted by a subreaper other than init, which
+ * looks like that subreaper's child.
  */
 export interface ParentWatchOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly intervalMs?: number;
 }
 
+/** The parent this process had when the command started (read as this module loads). */
+const FIRST_PARENT = process.ppid;
+const INIT = 1;
+
 const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh', 'ash', 'busybox']);
 
-function stat(pid: number): { comm: string; ppid: number } | undefined {
+export interface ProcStat {
+  readonly comm: string;
+  readonly ppid: number;
+  readonly pgrp: number;
+  readonly session: number;
+}
+
+function stat(pid: number | 'self'): ProcStat | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) state ppid …": comm may itself hold spaces and parentheses, so split at the last ')'.
+    // "pid (comm) state ppid pgrp session …": comm may itself hold spaces and parentheses, so split at the last ')'.
     const close = text.lastIndexOf(')');
-    const ppid = Number(text.slice(close + 2).split(' ')[1]);
-    return { comm: text.slice(text.indexOf('(') + 1, close), ppid };
+    const [, ppid, pgrp, session] = text
+      .slice(close + 2)
+      .split(' ')
+      .map(Number);
+    if (ppid === undefined || pgrp === undefined || session === undefined) return undefined;
+    return { comm: text.slice(text.indexOf('(') + 1, close), ppid, pgrp, session };
   } catch {
     return undefined;
   }
 }
 
+/** What the watch knows when it begins: this process, the parent it started with, and the parent it has now. */
+export interface StartFacts {
+  readonly pid: number;
+  readonly firstParent: number;
+  readonly parentNow: number;
+  /** This process's /proc entry; undefined where there is no /proc. */
+  readonly self: ProcStat | undefined;
+  /** The session of init (pid 1), normally 1. */
+  readonly initSession: number | undefined;
+}
+
+/**
+ * True when the process that started this one counts as ended already when the watch begins. Pure, so that the
+ * rule is tested for cases a test machine cannot stage (setsid, a container's pid 1).
+ */
+export function parentGoneAtStart(f: StartFacts): boolean {
+  // It ended while this process was starting: re-parented between the first read and now.
+  if (f.parentNow !== f.firstParent) return true;
+  const { self } = f;
+  if (f.firstParent !== INIT || self === undefined) return false;
+  // It ended before this process ran at all: an orphan at birth, unless init is the starter.
+  return self.session !== (f.initSession ?? INIT);
+}
+
 export function watchParent(onGone: () => void, opts: ParentWatchOptions): () => void {
+  const self = stat('self');
+  // A session leader was detached on purpose (setsid, a service manager): no parent to outlive.
+  if (self?.session === process.pid) return () => undefined;
   const parent = process.ppid;
   const parentStat = stat(parent);
   const underNpm = opts.env['npm_lifecycle_event'] !== undefined;
-  const grandparent = underNpm && parentStat && SHELLS.has(parentStat.comm) ? parentStat.ppid : undefined;
+  const shell = underNpm && parentStat !== undefined && SHELLS.has(parentStat.comm) ? parentStat : undefined;
   let done = false;
   const gone = (): void => {
     if (done) return;
@@ -40,7 +91,7 @@ export function watchParent(onGone: () => void, opts: ParentWatchOptions): () =>
   };
   const timer = setInterval(() => {
     if (process.ppid !== parent) gone();
-    else if (grandparent !== undefined && stat(parent)?.ppid !== grandparent) gone();
+    else if (shell !== undefined && stat(parent)?.ppid !== shell.ppid) gone();
   }, opts.intervalMs ?? 500);
   // The watch alone must not keep the process alive.
   timer.unref();
@@ -50,5 +101,14 @@ export function watchParent(onGone: () => void, opts: ParentWatchOptions): () =>
     clearInterval(timer);
     if (ipc) process.off('disconnect', gone);
   }
+  const atStart = parentGoneAtStart({
+    pid: process.pid,
+    firstParent: FIRST_PARENT,
+    parentNow: parent,
+    self,
+    initSession: stat(INIT)?.session,
+  });
+  // Told after the caller has its stop function, as a later end would be.
+  if (atStart) setImmediate(gone);
   return stop;
 }

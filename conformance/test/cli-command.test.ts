@@ -1,16 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { COMMANDS, FLAGS, flagsOf, parseFlags, type FlagName } from '../cli/flags.js';
 import { main } from '../cli/main.js';
+import { parentGoneAtStart, type ProcStat } from '../cli/parent.js';
 import { HarnessError } from '../errors.js';
 import { fromRoot, toolVersion } from '../paths.js';
 import { runConformance } from '../run.js';
 import { startStandin } from '../standin/server.js';
 import { listOf } from '../standin/testkit.js';
 import { commandArgs, commandEnv } from './support/command.js';
+import { cannotRun } from './support/cannot-run.js';
 import { freePort } from './support/processes.js';
 
 /** The one command: subcommands, --help and --version from one flag table, the bin, parent death, aborts. */
@@ -174,6 +176,88 @@ describe('onezone-conformance (the one command)', function () {
   it('mock ends Prism when the process that started it ends, also through an npm-like sh -c', async () => {
     const port = await freePort();
     await orphaned(['mock', '--port', String(port)], 'mock', port);
+  });
+
+  /** The session of a process, from /proc (undefined without it). */
+  const sessionOf = (pid: number | 'self'): number | undefined =>
+    existsSync(`/proc/${pid}/stat`)
+      ? Number(
+          readFileSync(`/proc/${pid}/stat`, 'utf8')
+            .replace(/^.*\) /s, '')
+            .split(' ')[3],
+        )
+      : undefined;
+
+  /**
+   * `sh -c 'command &'`: the shell forks the command and exits at once, before the command has read its
+   * parent. The command must see that its starter is gone and stop, not run on under init.
+   */
+  async function bornOrphan(ctx: Mocha.Context, args: string[]): Promise<string> {
+    const mine = sessionOf('self');
+    if (mine === undefined) cannotRun(ctx, 'no /proc: the parent watch reads only the direct parent here');
+    if (mine === sessionOf(1)) cannotRun(ctx, "the tests run in init's session, where init may be the starter");
+    const line = ['node', ...commandArgs(...args)].map((a) => `'${a}'`).join(' ');
+    const sh = spawn('sh', ['-c', `${line} & echo "pid=$!"`], {
+      env: commandEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    sh.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    // The pipes close when the last writer, the orphaned command, has exited.
+    const closed = new Promise<void>((r) => sh.stdout.once('close', r));
+    const ended = await Promise.race([closed.then(() => true), new Promise((r) => setTimeout(r, 15000, false))]);
+    const pid = Number(/pid=(\d+)/.exec(out)?.[1]);
+    if (!ended && pid > 0) process.kill(pid, 'SIGTERM'); // it ends its own children (Prism) on SIGTERM
+    expect(ended, `still running 15 s after its starter ended: ${out}`).to.equal(true);
+    return out;
+  }
+
+  it('standin stops when the process that started it had already ended (sh -c "… &")', async function () {
+    const out = await bornOrphan(this, ['standin', '--port', '0']);
+    expect(out).to.include('stand-in stopped (its parent process ended)');
+  });
+
+  it('mock stops (and ends Prism) when the process that started it had already ended', async function () {
+    await bornOrphan(this, ['mock', '--port', String(await freePort())]);
+  });
+
+  it('standin started with setsid runs on after its starter ended (detached on purpose)', async function () {
+    if (spawnSync('setsid', ['--version']).status !== 0) cannotRun(this, 'no setsid on this machine');
+    const line = ['node', ...commandArgs('standin', '--port', '0')].map((a) => `'${a}'`).join(' ');
+    // setsid -f forks and its first process exits: the stand-in leads a new session, its starter gone.
+    const sh = spawn('sh', ['-c', `setsid -f sh -c 'echo "pid=$$"; exec ${line.replaceAll("'", '')}'`], {
+      env: commandEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await until(() => Promise.resolve(/URL: http:\/\/127\.0\.0\.1:\d+/.test(out)), 15000), out).to.equal(true);
+    const pid = Number(/pid=(\d+)/.exec(out)?.[1]);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    try {
+      // Several polls of the parent watch.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await isListening(port), out).to.equal(true);
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+    expect(await until(async () => !(await isListening(port)), 5000)).to.equal(true);
+  });
+
+  it('the parent rule: an orphan at birth stops; a container command and a live parent run on', () => {
+    const proc = (session: number): ProcStat => ({ comm: 'node', ppid: 1, pgrp: 500, session });
+    const facts = { pid: 500, firstParent: 1, parentNow: 1, initSession: 1 };
+    // `sh -c 'cmd &'` from a terminal: adopted by init before it started, in the terminal's session.
+    expect(parentGoneAtStart({ ...facts, self: proc(300) })).to.equal(true);
+    // Re-parented while it was starting.
+    expect(parentGoneAtStart({ ...facts, firstParent: 42, self: proc(300) })).to.equal(true);
+    // A container's command under tini or a shell as pid 1: in init's session, init is the starter.
+    expect(parentGoneAtStart({ ...facts, self: proc(1) })).to.equal(false);
+    // `nohup cmd &` from a shell, or any live starter.
+    expect(parentGoneAtStart({ ...facts, firstParent: 42, parentNow: 42, self: proc(300) })).to.equal(false);
+    // No /proc: only the direct parent is known, and it has not changed.
+    expect(parentGoneAtStart({ ...facts, self: undefined })).to.equal(false);
   });
 
   it('runConformance installs no signal handler and ends early on its AbortSignal, removing what it created', async () => {
