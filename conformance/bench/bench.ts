@@ -1,8 +1,6 @@
-import { cpus, tmpdir } from 'node:os';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DREDD_DEFAULTS, type DreddConfig } from '../dredd/config.js';
-import { runDredd } from '../dredd/run.js';
 import { HarnessError, isHarnessError } from '../errors.js';
 import { parseFlags, type ParsedFlags } from '../cli/flags.js';
 import type { Io } from '../cli/io.js';
@@ -10,58 +8,42 @@ import { fromRoot } from '../paths.js';
 import type { ReportDocument } from '../report/types.js';
 import { FAULTS } from '../standin/faults.js';
 import { startStandin, type RunningStandin, type StandinOptions } from '../standin/server.js';
-import { mapLimit, median, runNode, runnerCli, type ChildRun } from './measure.js';
-import { profileRunner, type ProfileResult } from './profile.js';
-import { startCountingProxy } from './proxy.js';
+import { binPath, floorScript, interleave, mapLimit, runChild, spread, type ChildRun } from './measure.js';
+import { profileRunner } from './profile.js';
+import { startCountingProxy, type Recording } from './proxy.js';
 import { formatMarkdown } from './table.js';
+import {
+  judgeTargets,
+  ms,
+  ROW,
+  type BenchResult,
+  type DepthResult,
+  type DetectionRow,
+  type FloorInfo,
+  type GrowthRow,
+  type RowId,
+  type RowResult,
+  type SpeedResult,
+} from './targets.js';
+import { benchWrongPasswords } from './wrongpw.js';
 
 /**
- * `npm run bench`: the conformance runner against Dredd 14.1.0 on the loopback stand-in, on this machine,
- * in one run: speed and request counts, detection power over every fault switch, and the runner's time and
- * peak memory as the token list grows. Prints a table; writes reports/bench/bench.md and bench.json.
- * Targets (from issue #6) are reported as met or not, never asserted.
+ * `onezone-conformance bench`: on this machine and in one run, the command as users run it against Dredd, a
+ * plain-Node floor and a bare Node start (issue 14 item 5), the generated depth (issue 11 item 7), time and
+ * memory as the token list grows, the stand-in's wrong-password rate, detection power over every fault
+ * switch, and a profile of one run. Prints a table; writes bench.md and bench.json. Targets are reported as met
+ * or not and by how much, never asserted.
  */
+
+export const PHASES = ['speed', 'depth', 'growth', 'wrongpw', 'detection', 'profile'] as const;
+export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
   reps: number;
   sizes: number[];
   jobs: number;
   outDir: string;
-  phases: { speed: boolean; detection: boolean; growth: boolean; profile: boolean };
-}
-
-export interface SpeedResult {
-  reps: number;
-  runner: { wallMsMedian: number; wallMs: number[]; inProcessMsMedian: number; requests: number; exitCodes: number[] };
-  dredd: { wallMsMedian: number; wallMs: number[]; requests: number; transactions: number; exitCodes: number[] };
-}
-
-export interface DetectionRow {
-  scenario: string;
-  kind: 'faithful' | 'quirks' | 'fault';
-  /** Expected runner exit code (faults.ts), 0 for the two modes. */
-  expectedExit: number;
-  runner: { exit: number | null; ok: boolean; missing: string[] };
-  dredd: { exit: number | null; ok: boolean };
-}
-
-export interface GrowthRow {
-  tokens: number;
-  wallMsMedian: number;
-  maxRssMbMedian: number;
-  requests: number;
-  exitCodes: number[];
-}
-
-export interface BenchResult {
-  generatedAt: string;
-  command: string;
-  machine: { node: string; platform: string; cpu: string; cpus: number };
-  speed?: SpeedResult;
-  detection?: DetectionRow[];
-  growth?: GrowthRow[];
-  profile?: ProfileResult;
-  targets: Array<{ target: string; met: boolean | null; evidence: string }>;
+  phases: Record<Phase, boolean>;
 }
 
 /** The benchmark's options from a command line (tests). Throws HarnessError E_USAGE. */
@@ -82,20 +64,23 @@ export function benchOptionsFrom(flags: ParsedFlags, cwd: string): BenchOptions 
     .string('only')
     ?.split(',')
     .map((s) => s.trim());
-  const on = (phase: string): boolean => only === undefined || only.includes(phase);
+  const unknown = only?.filter((p) => !(PHASES as readonly string[]).includes(p)) ?? [];
+  if (unknown.length > 0)
+    throw new HarnessError('E_USAGE', `--only takes some of ${PHASES.join(',')}: ${unknown.join(',')}`);
+  const on = (phase: Phase): boolean => only === undefined || only.includes(phase);
   const reps = flags.string('reps');
   const jobs = flags.string('jobs');
   const out = flags.string('out');
   return {
     reps: reps !== undefined ? positive(reps, '--reps') : 5,
-    sizes: (flags.string('sizes') ?? '10,1000,10000').split(',').map((s) => positive(s, '--sizes')),
+    sizes: (flags.string('sizes') ?? '10,1000,10000,100000').split(',').map((s) => positive(s, '--sizes')),
     jobs: jobs !== undefined ? positive(jobs, '--jobs') : Math.max(1, Math.min(4, cpus().length)),
     outDir: out !== undefined ? resolve(cwd, out) : fromRoot('reports', 'bench'),
-    phases: { speed: on('speed'), detection: on('detection'), growth: on('growth'), profile: on('profile') },
+    phases: Object.fromEntries(PHASES.map((p) => [p, on(p)])) as Record<Phase, boolean>,
   };
 }
 
-// ---- running the two tools -------------------------------------------------------------------------------
+// ---- the rows ----------------------------------------------------------------------------------------------
 
 interface Users {
   user: { name: string; password: string };
@@ -109,54 +94,111 @@ function usersOf(s: RunningStandin): Users {
   return { user, other };
 }
 
-/** The runner's configuration goes through its environment variables: no password in a child's argv. */
-function runnerEnv(target: string, users: Users): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
+/** Every runner run uses this seed (ONEZONE_SEED), so that each round sends the same generated requests. */
+export const BENCH_SEED = 20261203;
+
+/** Secrets and the target go through environment variables: no password in a child's argv. */
+function childEnv(target: string, users: Users, runner: boolean): NodeJS.ProcessEnv {
+  // The bench's own ONEZONE_* settings (a token, a depth, a seed) must not leak into a row.
+  const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('ONEZONE_'));
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(inherited),
     ONEZONE_TARGET: target,
     ONEZONE_USER: `${users.user.name}:${users.user.password}`,
-    ONEZONE_OTHER_USER: `${users.other.name}:${users.other.password}`,
     CI: 'true', // the progress printer's quiet mode: the benchmark reads report.json, not the console
   };
+  if (runner) {
+    env.ONEZONE_OTHER_USER = `${users.other.name}:${users.other.password}`;
+    env.ONEZONE_SEED = String(BENCH_SEED);
+  }
+  return env;
 }
 
-interface RunnerRun extends ChildRun {
+/** How one row's child is started against a target. */
+interface RowSpec {
+  id: RowId;
+  command: string;
+  runner: boolean;
+  start(target: string, reportDir: string | undefined): { cmd: string; args: string[]; env: NodeJS.ProcessEnv };
+}
+
+interface RowRun extends ChildRun {
   report?: ReportDocument;
 }
 
-async function runRunner(
-  target: string,
-  users: Users,
-  opts: { timeoutMs?: number; probeMemory?: boolean } = {},
-): Promise<RunnerRun> {
-  const reportDir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+async function runRow(spec: RowSpec, target: string, deadlineMs = 300_000, probeMemory = false): Promise<RowRun> {
+  const reportDir = spec.runner ? mkdtempSync(join(tmpdir(), 'bench-report-')) : undefined;
   try {
-    const args = [...runnerCli(), '--allow-writes', '--report-dir', reportDir];
-    if (opts.timeoutMs !== undefined) args.push('--timeout', String(opts.timeoutMs));
-    const run = await runNode(args, {
-      env: runnerEnv(target, users),
-      probeMemory: opts.probeMemory ?? false,
-      deadlineMs: 120_000,
-    });
+    const { cmd, args, env } = spec.start(target, reportDir);
+    const run = await runChild(cmd, args, { env, deadlineMs, probeMemory });
     let report: ReportDocument | undefined;
-    try {
-      report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as ReportDocument;
-    } catch {
-      report = undefined; // e.g. a usage error: reported through the exit code
+    if (reportDir !== undefined) {
+      try {
+        report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as ReportDocument;
+      } catch {
+        report = undefined; // e.g. a usage error: reported through the exit code
+      }
     }
     return { ...run, ...(report && { report }) };
   } finally {
-    rmSync(reportDir, { recursive: true, force: true });
+    if (reportDir !== undefined) rmSync(reportDir, { recursive: true, force: true });
   }
 }
 
-const dreddConfig = (target: string, users: Users, timeoutMs = 10_000): DreddConfig => ({
-  target,
-  user: users.user,
-  specFile: fromRoot(DREDD_DEFAULTS.specFile),
-  insecure: false,
-  timeoutMs,
-});
+function rowSpecs(users: Users, floorFile: string): Record<RowId, RowSpec> {
+  const bin = binPath();
+  const node = process.execPath;
+  const runArgs = (dir: string | undefined, extra: string[] = []): string[] => [
+    'run',
+    '--allow-writes',
+    ...extra,
+    ...(dir !== undefined ? ['--report-dir', dir] : []),
+  ];
+  const runner = (id: RowId, command: string, cmd: string, pre: string[], extra: string[] = []): RowSpec => ({
+    id,
+    command,
+    runner: true,
+    start: (target, dir) => ({ cmd, args: [...pre, ...runArgs(dir, extra)], env: childEnv(target, users, true) }),
+  });
+  const dredd = (id: RowId, command: string, cmd: string, pre: string[]): RowSpec => ({
+    id,
+    command,
+    runner: false,
+    start: (target) => ({ cmd, args: [...pre, 'dredd'], env: childEnv(target, users, false) }),
+  });
+  return {
+    [ROW.npxRun]: runner(ROW.npxRun, 'npx onezone-conformance run --allow-writes', 'npx', ['onezone-conformance']),
+    [ROW.binRun]: runner(ROW.binRun, 'node bin/onezone-conformance.js run --allow-writes', node, [bin]),
+    [ROW.binRunDepth0]: runner(
+      ROW.binRunDepth0,
+      'node bin/onezone-conformance.js run --allow-writes --depth 0',
+      node,
+      [bin],
+      ['--depth', '0'],
+    ),
+    [ROW.binRunThorough]: runner(
+      ROW.binRunThorough,
+      'node bin/onezone-conformance.js run --allow-writes --depth thorough',
+      node,
+      [bin],
+      ['--depth', 'thorough'],
+    ),
+    [ROW.npxDredd]: dredd(ROW.npxDredd, 'npx onezone-conformance dredd', 'npx', ['onezone-conformance']),
+    [ROW.binDredd]: dredd(ROW.binDredd, 'node bin/onezone-conformance.js dredd', node, [bin]),
+    [ROW.floor]: {
+      id: ROW.floor,
+      command: 'node dist/conformance/bench/floor.js FILE',
+      runner: false,
+      start: () => ({ cmd: node, args: [floorScript(), floorFile], env: { PATH: process.env.PATH ?? '' } }),
+    },
+    [ROW.nodeE0]: {
+      id: ROW.nodeE0,
+      command: 'node -e 0',
+      runner: false,
+      start: () => ({ cmd: node, args: ['-e', '0'], env: { PATH: process.env.PATH ?? '' } }),
+    },
+  };
+}
 
 async function withStandin<T>(opts: StandinOptions, body: (s: RunningStandin) => Promise<T>): Promise<T> {
   const s = await startStandin(opts);
@@ -167,51 +209,219 @@ async function withStandin<T>(opts: StandinOptions, body: (s: RunningStandin) =>
   }
 }
 
-// ---- phases ----------------------------------------------------------------------------------------------
-
-async function benchSpeed(reps: number, log: (l: string) => void): Promise<SpeedResult> {
-  return withStandin({}, async (s) => {
-    const users = usersOf(s);
-    // One untimed run of each warms the disk cache, so that neither tool pays for the first read alone.
-    await runRunner(s.url, users);
-    await runDredd(dreddConfig(s.url, users));
-    const runner: RunnerRun[] = [];
-    const dredd: Array<{ wallMs: number; exit: number }> = [];
-    for (let i = 0; i < reps; i++) {
-      // Alternating, so that drift of the machine's load hits both tools alike.
-      runner.push(await runRunner(s.url, users));
-      const d = await runDredd(dreddConfig(s.url, users));
-      dredd.push({ wallMs: d.durationMs, exit: d.exitCode });
-      log(`  speed ${i + 1}/${reps}: runner ${ms(runner[i]?.wallMs)}, dredd ${ms(d.durationMs)}`);
-    }
-    const proxy = await startCountingProxy(s.url);
-    try {
-      await runRunner(proxy.url, users);
-      const runnerRequests = proxy.count();
-      proxy.reset();
-      const d = await runDredd(dreddConfig(proxy.url, users));
-      return {
-        reps,
-        runner: {
-          wallMsMedian: median(runner.map((r) => r.wallMs)),
-          wallMs: runner.map((r) => round(r.wallMs)),
-          inProcessMsMedian: median(runner.map((r) => r.report?.durationMs ?? Number.NaN)),
-          requests: runnerRequests,
-          exitCodes: runner.map((r) => r.exitCode ?? -1),
-        },
-        dredd: {
-          wallMsMedian: median(dredd.map((r) => r.wallMs)),
-          wallMs: dredd.map((r) => round(r.wallMs)),
-          requests: proxy.count(),
-          transactions: d.stats ? d.stats.passing + d.stats.failing + d.stats.errors : 0,
-          exitCodes: dredd.map((r) => r.exit),
-        },
-      };
-    } finally {
-      await proxy.close();
-    }
-  });
+/**
+ * The floor's input holds the run's passwords: a file only its owner can read (mode 0600, in a fresh directory
+ * only they can list), removed when `body` ends, also when it throws. Never printed.
+ */
+export async function withRecordingFile<T>(
+  body: (file: string, write: (rec: Recording) => void) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-floor-'));
+  const file = join(dir, 'requests.json');
+  try {
+    return await body(file, (rec) => {
+      writeFileSync(file, JSON.stringify(rec), { mode: 0o600 });
+      chmodSync(file, 0o600);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+// ---- speed and depth: one interleaved loop -------------------------------------------------------------------
+
+interface TimedOutcome {
+  speed?: SpeedResult;
+  depth?: DepthResult;
+}
+
+/**
+ * Every short row in one loop against one stand-in: an untimed count of each row's requests through the
+ * counting proxy (the run's requests recorded for the floor), an untimed warm-up round, then `reps` rounds in
+ * rotating order. The thorough depth runs once after the loop (minutes, not seconds).
+ */
+export async function benchTimed(
+  opts: Pick<BenchOptions, 'reps' | 'phases'>,
+  log: (l: string) => void,
+): Promise<TimedOutcome> {
+  return withRecordingFile((floorFile, writeRecording) =>
+    withStandin({}, async (s) => {
+      const users = usersOf(s);
+      const specs = rowSpecs(users, floorFile);
+      const ids: RowId[] = [
+        ...(opts.phases.speed ? [ROW.npxRun, ROW.binRun, ROW.npxDredd, ROW.binDredd, ROW.floor, ROW.nodeE0] : []),
+        ...(opts.phases.depth ? [ROW.binRunDepth0, ...(opts.phases.speed ? [] : [ROW.binRun])] : []),
+      ];
+      const requests = new Map<RowId, number | null>();
+      const generatedCases = new Map<RowId, number>();
+      let floor: FloorInfo | undefined;
+
+      // Counting (and recording the run for the floor), untimed, through the proxy.
+      const proxy = await startCountingProxy(s.url, { record: true });
+      try {
+        for (const id of ids) {
+          if (id === ROW.floor || id === ROW.nodeE0) continue;
+          proxy.reset();
+          const r = await runRow(specs[id], proxy.url);
+          requests.set(id, proxy.count());
+          if (r.report?.generated) generatedCases.set(id, r.report.generated.cases);
+          if (id === ROW.binRun) {
+            const rec = proxy.recording();
+            floor = {
+              concurrency: 'as recorded',
+              runPeakInFlight: proxy.peakInFlight(),
+              floorPeakInFlight: null,
+              floorFailed: null,
+            };
+            if (ids.includes(ROW.floor)) {
+              // Counted through the proxy like the others, then pointed at the stand-in for the timed rounds.
+              writeRecording({ ...rec, origin: new URL(proxy.url).origin });
+              proxy.reset();
+              const f = await runRow(specs[ROW.floor], proxy.url);
+              requests.set(ROW.floor, proxy.count());
+              if (f.exitCode !== 0) log(`  floor: exit ${String(f.exitCode)} while counting`);
+              writeRecording(rec);
+            }
+          }
+          log(`  ${specs[id].command}: ${String(requests.get(id))} requests`);
+        }
+        requests.set(ROW.nodeE0, 0);
+      } finally {
+        await proxy.close();
+      }
+
+      log('  warm-up round (untimed)');
+      for (const id of ids) await runRow(specs[id], s.url);
+
+      const samples = new Map<RowId, RowRun[]>(ids.map((id) => [id, []]));
+      for (const { round, row } of interleave(ids, opts.reps)) {
+        const r = await runRow(specs[row], s.url);
+        samples.get(row)?.push(r);
+        log(`  round ${round + 1}/${opts.reps}: ${specs[row].command}: ${ms(r.wallMs)} (exit ${String(r.exitCode)})`);
+      }
+      const floorOut = samples.get(ROW.floor)?.at(-1)?.stdout;
+      if (floor && floorOut !== undefined) {
+        try {
+          const f = JSON.parse(floorOut.trim().split('\n').pop() ?? '{}') as { peakInFlight?: number; failed?: number };
+          floor.floorPeakInFlight = f.peakInFlight ?? null;
+          floor.floorFailed = f.failed ?? null;
+        } catch {
+          // the row's exit code says what went wrong
+        }
+      }
+      const result = (id: RowId): RowResult => {
+        const runs = samples.get(id) ?? [];
+        const inProcess = runs.flatMap((r) => (r.report ? [r.report.durationMs] : []));
+        const cases = generatedCases.get(id);
+        return {
+          id,
+          command: specs[id].command,
+          wallMs: spread(runs.map((r) => r.wallMs)),
+          samples: runs.map((r) => Math.round(r.wallMs)),
+          exitCodes: runs.map((r) => r.exitCode),
+          requests: requests.get(id) ?? null,
+          ...(cases !== undefined && { generatedCases: cases }),
+          ...(inProcess.length > 0 && { inProcessMs: spread(inProcess) }),
+        };
+      };
+
+      const out: TimedOutcome = {};
+      if (opts.phases.speed)
+        out.speed = {
+          rounds: opts.reps,
+          seed: BENCH_SEED,
+          standin: 'Onezone 17.06 stand-in (in the bench process), two users',
+          rows: [ROW.npxRun, ROW.binRun, ROW.npxDredd, ROW.binDredd, ROW.floor, ROW.nodeE0].map(result),
+          ...(floor && { floor }),
+        };
+      if (opts.phases.depth) {
+        log('  --depth thorough: one counted run through the proxy, one timed run');
+        const thorough = specs[ROW.binRunThorough];
+        const p = await startCountingProxy(s.url);
+        let counted: RowRun;
+        try {
+          counted = await runRow(thorough, p.url, 3_600_000);
+          requests.set(ROW.binRunThorough, p.count());
+        } finally {
+          await p.close();
+        }
+        if (counted.report?.generated) generatedCases.set(ROW.binRunThorough, counted.report.generated.cases);
+        const timed = await runRow(thorough, s.url, 3_600_000);
+        samples.set(ROW.binRunThorough, [timed]);
+        log(`  ${thorough.command}: ${ms(timed.wallMs)}, ${String(requests.get(ROW.binRunThorough))} requests`);
+        out.depth = { rows: [ROW.binRunDepth0, ROW.binRun, ROW.binRunThorough].map(result) };
+      }
+      return out;
+    }),
+  );
+}
+
+// ---- growth --------------------------------------------------------------------------------------------------
+
+async function listLength(s: RunningStandin, users: Users): Promise<number> {
+  const basic = Buffer.from(`${users.user.name}:${users.user.password}`).toString('base64');
+  const res = await fetch(`${s.url}/user/client_tokens`, { headers: { authorization: `Basic ${basic}` } });
+  const body = (await res.json()) as { tokens?: unknown[] };
+  return body.tokens?.length ?? 0;
+}
+
+/** Sizes from 100,000 tokens on run once: each such run takes many seconds. */
+export const growthReps = (tokens: number, reps: number): number => (tokens >= 100_000 ? 1 : Math.min(reps, 3));
+
+async function benchGrowth(sizes: readonly number[], reps: number, log: (l: string) => void): Promise<GrowthRow[]> {
+  const standins: RunningStandin[] = [];
+  try {
+    const prepared: Array<{ size: number; s: RunningStandin; users: Users; tokens: number }> = [];
+    for (const size of sizes) {
+      const s = await startStandin({});
+      standins.push(s);
+      const users = usersOf(s);
+      const have = await listLength(s, users);
+      if (size > have) s.mintTokens(users.user.name, size - have);
+      prepared.push({ size, s, users, tokens: Math.max(size, have) });
+    }
+    const runs = new Map<number, RowRun[]>(sizes.map((size) => [size, []]));
+    const requests = new Map<number, number | null>();
+    const specFor = (p: (typeof prepared)[number]): RowSpec => rowSpecs(p.users, '')[ROW.binRun];
+    // Requests counted once per size up to 10,000 tokens; a count at 100,000 would cost a whole extra run.
+    for (const p of prepared) {
+      if (p.size > 10_000) {
+        requests.set(p.size, null);
+        continue;
+      }
+      const proxy = await startCountingProxy(p.s.url);
+      try {
+        await runRow(specFor(p), proxy.url);
+        requests.set(p.size, proxy.count());
+      } finally {
+        await proxy.close();
+      }
+    }
+    const rounds = Math.max(...sizes.map((size) => growthReps(size, reps)));
+    for (const { round, row } of interleave(prepared, rounds)) {
+      if (round >= growthReps(row.size, reps)) continue;
+      const r = await runRow(specFor(row), row.s.url, 1_800_000, true);
+      runs.get(row.size)?.push(r);
+      log(
+        `  growth ${row.tokens} tokens, round ${round + 1}: ${ms(r.wallMs)}, ${((r.maxRssKb ?? Number.NaN) / 1024).toFixed(1)} MB (exit ${String(r.exitCode)})`,
+      );
+    }
+    return prepared.map((p) => {
+      const rs = runs.get(p.size) ?? [];
+      return {
+        tokens: p.tokens,
+        wallMs: spread(rs.map((r) => r.wallMs)),
+        maxRssMb: spread(rs.map((r) => (r.maxRssKb ?? Number.NaN) / 1024)),
+        requests: requests.get(p.size) ?? null,
+        exitCodes: rs.map((r) => r.exitCode),
+      };
+    });
+  } finally {
+    for (const s of standins) await s.close();
+  }
+}
+
+// ---- detection -------------------------------------------------------------------------------------------------
 
 interface Scenario {
   name: string;
@@ -222,7 +432,7 @@ interface Scenario {
 }
 
 const SLOW_MS = 1500;
-const SLOW_RUNNER_TIMEOUT_MS = 500;
+const SLOW_TIMEOUT_MS = 500;
 
 function scenarios(): Scenario[] {
   return [
@@ -241,135 +451,41 @@ function scenarios(): Scenario[] {
 async function detect(sc: Scenario): Promise<DetectionRow> {
   return withStandin(sc.opts, async (s) => {
     const users = usersOf(s);
-    const timeoutMs = sc.name === 'slow' ? SLOW_RUNNER_TIMEOUT_MS : undefined;
-    const r = await runRunner(s.url, users, timeoutMs !== undefined ? { timeoutMs } : {});
+    const timeout = sc.name === 'slow' ? ['--timeout', String(SLOW_TIMEOUT_MS)] : [];
+    const bin = binPath();
+    const runnerSpec: RowSpec = {
+      id: ROW.binRun,
+      command: '',
+      runner: true,
+      start: (target, dir) => ({
+        cmd: process.execPath,
+        args: [bin, 'run', '--allow-writes', ...timeout, ...(dir !== undefined ? ['--report-dir', dir] : [])],
+        env: childEnv(target, users, true),
+      }),
+    };
+    const r = await runRow(runnerSpec, s.url, 120_000);
     const statusOf = new Map((r.report?.checks ?? []).map((c) => [c.id, c.status]));
     const missing = sc.catches.filter((id) => statusOf.get(id) !== 'failed' && statusOf.get(id) !== 'errored');
-    const d = await runDredd(dreddConfig(s.url, users, timeoutMs ?? 10_000));
-    const runnerOk = r.exitCode === sc.expectedExit && missing.length === 0;
+    const d = await runChild(process.execPath, [bin, 'dredd', ...timeout], {
+      env: childEnv(s.url, users, false),
+      deadlineMs: 120_000,
+    });
     return {
       scenario: sc.name,
       kind: sc.kind,
       expectedExit: sc.expectedExit,
-      runner: { exit: r.exitCode, ok: runnerOk, missing },
+      runner: { exit: r.exitCode, ok: r.exitCode === sc.expectedExit && missing.length === 0, missing },
       // A mode must pass (exit 0); a fault must be flagged (any non-zero exit).
       dredd: { exit: d.exitCode, ok: sc.kind === 'fault' ? d.exitCode !== 0 : d.exitCode === 0 },
     };
   });
 }
 
-async function listLength(s: RunningStandin, users: Users): Promise<number> {
-  const basic = Buffer.from(`${users.user.name}:${users.user.password}`).toString('base64');
-  const res = await fetch(`${s.url}/user/client_tokens`, { headers: { authorization: `Basic ${basic}` } });
-  const body = (await res.json()) as { tokens?: unknown[] };
-  return body.tokens?.length ?? 0;
-}
-
-async function benchGrowth(sizes: readonly number[], reps: number, log: (l: string) => void): Promise<GrowthRow[]> {
-  const rows: GrowthRow[] = [];
-  for (const size of sizes) {
-    rows.push(
-      await withStandin({}, async (s) => {
-        const users = usersOf(s);
-        const have = await listLength(s, users);
-        if (size > have) s.mintTokens(users.user.name, size - have);
-        const runs: RunnerRun[] = [];
-        for (let i = 0; i < reps; i++) runs.push(await runRunner(s.url, users, { probeMemory: true }));
-        const proxy = await startCountingProxy(s.url);
-        let requests: number;
-        try {
-          await runRunner(proxy.url, users);
-          requests = proxy.count();
-        } finally {
-          await proxy.close();
-        }
-        const row: GrowthRow = {
-          tokens: Math.max(size, have),
-          wallMsMedian: median(runs.map((r) => r.wallMs)),
-          maxRssMbMedian: median(runs.map((r) => (r.maxRssKb ?? Number.NaN) / 1024)),
-          requests,
-          exitCodes: runs.map((r) => r.exitCode ?? -1),
-        };
-        log(
-          `  growth ${row.tokens} tokens: ${ms(row.wallMsMedian)}, ${row.maxRssMbMedian.toFixed(1)} MB, ${requests} requests`,
-        );
-        return row;
-      }),
-    );
-  }
-  return rows;
-}
-
-// ---- verdicts against the issue's targets -----------------------------------------------------------------
-
-export function judgeTargets(r: Omit<BenchResult, 'targets'>): BenchResult['targets'] {
-  const t: BenchResult['targets'] = [];
-  if (r.speed) {
-    const { runner, dredd } = r.speed;
-    t.push({
-      target: 'full run < 1 s wall, including process start',
-      met: runner.wallMsMedian < 1000,
-      evidence: `median ${ms(runner.wallMsMedian)}`,
-    });
-    t.push({
-      target: 'faster than a Dredd run (2 transactions) on the same target',
-      met: runner.wallMsMedian < dredd.wallMsMedian,
-      evidence: `${ms(runner.wallMsMedian)} vs ${ms(dredd.wallMsMedian)}`,
-    });
-  }
-  if (r.detection) {
-    const faults = r.detection.filter((d) => d.kind === 'fault');
-    const caught = faults.filter((d) => d.runner.ok).length;
-    t.push({
-      target: 'runner catches every fault',
-      met: caught === faults.length,
-      evidence: `${caught}/${faults.length}`,
-    });
-    const modes = r.detection.filter((d) => d.kind !== 'fault');
-    t.push({
-      target: 'runner passes the faithful and the quirks modes',
-      met: modes.every((d) => d.runner.ok),
-      evidence: modes.map((d) => `${d.scenario}: exit ${String(d.runner.exit)}`).join('; '),
-    });
-  }
-  if (r.growth && r.growth.length >= 2) {
-    const first = r.growth[0] as GrowthRow;
-    const last = r.growth[r.growth.length - 1] as GrowthRow;
-    const rssGrowth = last.maxRssMbMedian - first.maxRssMbMedian;
-    t.push({
-      target: `memory flat up to ${last.tokens} tokens`,
-      met: rssGrowth <= Math.max(20, first.maxRssMbMedian * 0.25),
-      evidence: `peak RSS ${first.maxRssMbMedian.toFixed(1)} MB → ${last.maxRssMbMedian.toFixed(1)} MB (+${rssGrowth.toFixed(1)} MB; flat = at most +25% or +20 MB)`,
-    });
-    t.push({
-      target: `time at most linear up to ${last.tokens} tokens`,
-      met: linear(r.growth),
-      evidence: r.growth.map((g) => `${g.tokens}: ${ms(g.wallMsMedian)}`).join(', '),
-    });
-  }
-  return t;
-}
-
-/**
- * At most linear: the time added per token between the last two sizes is not more than twice the time
- * added per token between the first two (plus 50 ms of noise), i.e. the cost of a token does not grow.
- */
-function linear(rows: readonly GrowthRow[]): boolean {
-  if (rows.length < 3) return true;
-  const [a, b] = [rows[0] as GrowthRow, rows[1] as GrowthRow];
-  const [c, d] = [rows[rows.length - 2] as GrowthRow, rows[rows.length - 1] as GrowthRow];
-  const perTokenEarly = Math.max(0, b.wallMsMedian - a.wallMsMedian) / (b.tokens - a.tokens);
-  const added = d.wallMsMedian - c.wallMsMedian;
-  return added <= 2 * perTokenEarly * (d.tokens - c.tokens) + 50 || added <= (d.tokens - c.tokens) * 0.05;
-}
-
-const ms = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? 'n/a' : `${Math.round(x)} ms`);
-const round = (x: number): number => Math.round(x * 10) / 10;
-
-// ---- main ------------------------------------------------------------------------------------------------
+// ---- main ------------------------------------------------------------------------------------------------------
 
 export async function bench(opts: BenchOptions, log: (l: string) => void): Promise<BenchResult> {
-  runnerCli(); // fail early, before any stand-in starts, when dist/ is missing
+  binPath(); // fail early, before any stand-in starts, when dist/ is missing
+  const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   const partial: Omit<BenchResult, 'targets'> = {
     generatedAt: new Date().toISOString(),
     // argv after node and the entry point: `bench` and its flags.
@@ -379,11 +495,21 @@ export async function bench(opts: BenchOptions, log: (l: string) => void): Promi
       platform: `${process.platform} ${process.arch}`,
       cpu: cpus()[0]?.model ?? '?',
       cpus: cpus().length,
+      loadAtStart,
+      loadAtEnd: [],
     },
   };
-  if (opts.phases.speed) {
-    log(`speed: runner vs Dredd, median of ${opts.reps}`);
-    partial.speed = await benchSpeed(opts.reps, log);
+  if (opts.phases.speed || opts.phases.depth) {
+    log(`speed and depth: ${opts.reps} interleaved rounds after a warm-up round`);
+    Object.assign(partial, await benchTimed(opts, log));
+  }
+  if (opts.phases.growth) {
+    log(`growth: ${opts.sizes.join(', ')} tokens`);
+    partial.growth = await benchGrowth(opts.sizes, opts.reps, log);
+  }
+  if (opts.phases.wrongpw) {
+    log('wrong passwords: the stand-in command under load');
+    partial.wrongpw = await benchWrongPasswords(log);
   }
   if (opts.phases.detection) {
     const all = scenarios();
@@ -396,21 +522,18 @@ export async function bench(opts: BenchOptions, log: (l: string) => void): Promi
       return row;
     });
   }
-  if (opts.phases.growth) {
-    log(`growth: ${opts.sizes.join(', ')} tokens, median of ${Math.min(opts.reps, 3)}`);
-    partial.growth = await benchGrowth(opts.sizes, Math.min(opts.reps, 3), log);
-  }
   if (opts.phases.profile) {
     log('profile: one run, broken down');
     partial.profile = await withStandin({}, async (s) => {
       const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
       try {
-        return await profileRunner(runnerEnv(s.url, usersOf(s)), dir);
+        return await profileRunner(childEnv(s.url, usersOf(s), true), dir);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     });
   }
+  partial.machine.loadAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
   return { ...partial, targets: judgeTargets(partial) };
 }
 

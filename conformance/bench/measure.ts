@@ -22,23 +22,30 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Kill after this many ms (the child then counts as exit null). */
   deadlineMs?: number;
-  /** Preload rss-probe to learn the child's peak memory (a few ms of extra start-up). */
+  /** Preload rss-probe to learn the child's peak memory (a few ms of extra start-up; node children only). */
   probeMemory?: boolean;
 }
 
-/**
- * The compiled command with its `run` subcommand, as node arguments; the benchmark measures the product as
- * users run it, never the sources.
- */
-export function runnerCli(): string[] {
-  const cli = fromRoot('dist', 'conformance', 'cli', 'main.js');
-  if (!existsSync(cli)) throw new HarnessError('E_USAGE', `${cli} is missing: run \`npm run build\` first`);
-  return [cli, 'run'];
+/** The package's command as installed (`bin` in package.json): what `node bin/onezone-conformance.js` runs. */
+export function binPath(): string {
+  const bin = fromRoot('bin', 'onezone-conformance.js');
+  const bundle = fromRoot('dist', 'bin', 'onezone-conformance.js');
+  if (!existsSync(bundle)) throw new HarnessError('E_USAGE', `${bundle} is missing: run \`npm run build\` first`);
+  return bin;
 }
+
+/** The plain-Node floor script (compiled; imports undici and nothing of ours). */
+export const floorScript = (): string => fromRoot('dist', 'conformance', 'bench', 'floor.js');
 
 const probeFile = (): string => fromRoot('dist', 'conformance', 'bench', 'rss-probe.js');
 
-export async function runNode(args: readonly string[], opts: SpawnOptions = {}): Promise<ChildRun> {
+/** Runs `node …args` from the repository root. */
+export function runNode(args: readonly string[], opts: SpawnOptions = {}): Promise<ChildRun> {
+  return runChild(process.execPath, args, opts);
+}
+
+/** Runs `command …args` from the repository root, timing it from spawn to exit. */
+export async function runChild(command: string, args: readonly string[], opts: SpawnOptions = {}): Promise<ChildRun> {
   const dir = opts.probeMemory ? mkdtempSync(join(tmpdir(), 'bench-usage-')) : undefined;
   const usageFile = dir !== undefined ? join(dir, 'usage.json') : undefined;
   const pre = usageFile !== undefined ? ['--import', pathToFileURL(probeFile()).href] : [];
@@ -46,7 +53,7 @@ export async function runNode(args: readonly string[], opts: SpawnOptions = {}):
   if (usageFile !== undefined) env.BENCH_USAGE_FILE = usageFile;
   try {
     const started = performance.now();
-    const child = spawn(process.execPath, [...pre, ...args], {
+    const child = spawn(command, [...pre, ...args], {
       cwd: fromRoot(),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,6 +98,32 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+  n: number;
+}
+
+/** min / median / max of the samples (NaN for none), rounded to 0.1. */
+export function spread(xs: readonly number[]): Spread {
+  const r = (x: number): number => Math.round(x * 10) / 10;
+  if (xs.length === 0) return { min: Number.NaN, median: Number.NaN, max: Number.NaN, n: 0 };
+  return { min: r(Math.min(...xs)), median: r(median(xs)), max: r(Math.max(...xs)), n: xs.length };
+}
+
+/**
+ * The order of the timed runs: every round runs every row once, and each round starts one row later than the
+ * one before (a, b, c; b, c, a; c, a, b), so that a drift of the machine's load, and any advantage of running
+ * right after a given row, hits every row alike.
+ */
+export function interleave<T>(rows: readonly T[], rounds: number): Array<{ round: number; row: T }> {
+  const out: Array<{ round: number; row: T }> = [];
+  for (let round = 0; round < rounds; round++)
+    for (let i = 0; i < rows.length; i++) out.push({ round, row: rows[(round + i) % rows.length] as T });
+  return out;
 }
 
 /** Runs `task` for each item with at most `limit` in flight; results in input order. */

@@ -1,33 +1,27 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { fromRoot } from '../paths.js';
+import { fileURLToPath } from 'node:url';
 import type { ReportDocument } from '../report/types.js';
-import { median, runNode, runnerCli } from './measure.js';
+import { binPath, median, runNode } from './measure.js';
 
 /**
- * Where the time of one runner process goes: bare Node start, loading the module graph (and which
- * dependency costs what), spec parsing, ajv compilation, the checks' requests, and a CPU profile
- * (`node --cpu-prof`) aggregated by package. Each number is measured in a fresh process, as a user's run is.
+ * Where the time of one run of the command goes: bare Node start, the bin's start (`--version`: the bundle's
+ * entry, no subcommand loaded), importing heavy dependencies each in a fresh process, and a CPU profile
+ * (`node --cpu-prof`) of a whole `node bin/onezone-conformance.js run`, its self time bucketed by package.
+ * The bundle (dist/bin/) has no source map; esbuild marks where each module starts in it (`// path`), so a
+ * sample in the bundle is put in the bucket of the module it falls in.
  */
 export interface ProfileResult {
   nodeStartMs: number;
-  /** `await import()` of the runner CLI's whole module graph, without running it. */
-  importCliMs: number;
-  /** The same for single dependencies, each in its own fresh process. */
+  /** `node bin/onezone-conformance.js --version`, wall. */
+  binStartMs: number;
+  /** `await import(dep)` alone, each in its own fresh process (the bundle inlines undici, mocha and chai). */
   importMs: Record<string, number>;
-  /** Loading and parsing spec/ (conformance/spec.ts loadSpec), first call. */
-  loadSpecMs: number;
-  /** new Ajv + ajv-formats + compiling the three component schemas. */
-  ajvCompileMs: number;
-  /** Whole CLI process, wall. */
+  /** The profiled `run`, wall (the profiler adds to it). */
   runWallMs: number;
   /** The run's own durationMs (report.json): from the first check to the end. */
   runInProcessMs: number;
-  exchanges: number;
-  /** Sum of the exchanges' durations (concurrent requests overlap, so this can exceed wall time). */
-  exchangesMs: number;
   /** Self time from the CPU profile by bucket, ms, biggest first. */
   cpuProfile: Array<{ bucket: string; selfMs: number }>;
 }
@@ -39,7 +33,7 @@ async function medianOf(reps: number, args: readonly string[]): Promise<number> 
   for (let i = 0; i < reps; i++) {
     const r = await runNode(args);
     const printed = Number(r.stdout.trim().split('\n').pop());
-    times.push(Number.isFinite(printed) ? printed : r.wallMs);
+    times.push(Number.isFinite(printed) && args[0] === '--input-type=module' ? printed : r.wallMs);
   }
   return median(times);
 }
@@ -52,67 +46,72 @@ const timed = (body: string): string[] => [
 ];
 
 export async function profileRunner(env: NodeJS.ProcessEnv, reportDir: string): Promise<ProfileResult> {
-  // The run command's module with everything it imports (the entry point loads it lazily).
-  const cliUrl = pathToFileURL(fromRoot('dist', 'conformance', 'cli', 'run.js')).href;
-  const specUrl = pathToFileURL(fromRoot('dist', 'conformance', 'spec.js')).href;
-  const starts: number[] = [];
+  const bin = binPath();
   // One after another: parallel children would measure the machine's contention, not Node's start.
-  for (let i = 0; i < REPS; i++) starts.push((await runNode(['-e', '0'])).wallMs);
-  const nodeStartMs = median(starts);
-  const importCliMs = await medianOf(REPS, timed(`await import(${JSON.stringify(cliUrl)})`));
+  const nodeStartMs = await medianOf(REPS, ['-e', '0']);
+  const binStartMs = await medianOf(REPS, [bin, '--version']);
   const importMs: Record<string, number> = {};
-  for (const dep of ['yaml', 'ajv', 'ajv-formats', 'undici', 'mocha', 'chai']) {
+  for (const dep of ['undici', 'mocha', 'chai', 'ajv', 'yaml']) {
     importMs[dep] = await medianOf(REPS, timed(`await import(${JSON.stringify(dep)})`));
   }
-  // Dependencies first, so that only the parsing itself is timed.
-  const loadSpecMs = await medianOf(REPS, [
-    '--input-type=module',
-    '-e',
-    `const m = await import(${JSON.stringify(specUrl)}); const t0 = performance.now(); m.loadSpec(); console.log(performance.now() - t0);`,
-  ]);
-  const ajvCompileMs = await medianOf(REPS, [
-    '--input-type=module',
-    '-e',
-    [
-      `const m = await import(${JSON.stringify(specUrl)});`,
-      `const { Ajv } = await import('ajv'); const formats = (await import('ajv-formats')).default;`,
-      `const doc = m.loadSpec(); const t0 = performance.now();`,
-      `const ajv = new Ajv({ allErrors: true }); formats(ajv);`,
-      `for (const n of ['ClientTokens', 'ClientToken', 'Error']) ajv.compile(m.jsonSchemaFor(doc, n));`,
-      `console.log(performance.now() - t0);`,
-    ].join(' '),
-  ]);
-
   const profDir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
   try {
     const run = await runNode(
-      ['--cpu-prof', '--cpu-prof-dir', profDir, ...runnerCli(), '--allow-writes', '--report-dir', reportDir],
-      {
-        env,
-      },
+      ['--cpu-prof', '--cpu-prof-dir', profDir, bin, 'run', '--allow-writes', '--report-dir', reportDir],
+      { env },
     );
     const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as ReportDocument;
-    const exchanges = report.checks.flatMap((c) => c.exchanges);
     const profileFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     return {
       nodeStartMs,
-      importCliMs,
+      binStartMs,
       importMs,
-      loadSpecMs,
-      ajvCompileMs,
       runWallMs: run.wallMs,
       runInProcessMs: report.durationMs,
-      exchanges: exchanges.length,
-      exchangesMs: exchanges.reduce((s, e) => s + e.durationMs, 0),
-      cpuProfile: profileFile !== undefined ? bucketSelfTime(readFileSync(join(profDir, profileFile), 'utf8')) : [],
+      cpuProfile:
+        profileFile !== undefined
+          ? bucketSelfTime(readFileSync(join(profDir, profileFile), 'utf8'), bundleModules)
+          : [],
     };
   } finally {
     rmSync(profDir, { recursive: true, force: true });
   }
 }
 
+/** Where each module starts in a bundle file: esbuild's `// path` comment lines, by 0-based line. */
+export function moduleStarts(bundleText: string): Array<{ line: number; module: string }> {
+  const out: Array<{ line: number; module: string }> = [];
+  bundleText.split('\n').forEach((l, line) => {
+    const m = /^\/\/ ((?:node_modules|dist|conformance)\/\S+\.[cm]?js)$/.exec(l);
+    if (m?.[1] !== undefined) out.push({ line, module: m[1] });
+  });
+  return out;
+}
+
+const bundleCache = new Map<string, Array<{ line: number; module: string }>>();
+
+/** The module a sample in a bundle file (dist/bin/) falls in, or undefined for another file. */
+function bundleModules(url: string, line: number): string | undefined {
+  if (!url.includes('/dist/bin/')) return undefined;
+  let starts = bundleCache.get(url);
+  if (starts === undefined) {
+    try {
+      starts = moduleStarts(readFileSync(fileURLToPath(url), 'utf8'));
+    } catch {
+      starts = [];
+    }
+    bundleCache.set(url, starts);
+  }
+  let found: string | undefined;
+  for (const s of starts) {
+    if (s.line > line) break;
+    found = s.module;
+  }
+  return found ?? 'dist/bin (bundle glue)';
+}
+
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { url: string; functionName: string } }>;
+  nodes: Array<{ id: number; callFrame: { url: string; functionName: string; lineNumber?: number } }>;
   samples: number[];
   timeDeltas: number[];
 }
@@ -121,10 +120,17 @@ interface CpuProfile {
  * Self time per bucket: a dependency (node_modules/<pkg>), our code (dist/conformance/<dir>), Node's
  * internals (which include module resolution and compilation), and V8's pseudo-frames (program, GC, idle).
  */
-export function bucketSelfTime(profileJson: string): Array<{ bucket: string; selfMs: number }> {
+export function bucketSelfTime(
+  profileJson: string,
+  inBundle: (url: string, line: number) => string | undefined = () => undefined,
+): Array<{ bucket: string; selfMs: number }> {
   const p = JSON.parse(profileJson) as CpuProfile;
   const bucketOf = new Map<number, string>();
-  for (const n of p.nodes) bucketOf.set(n.id, bucket(n.callFrame.url, n.callFrame.functionName));
+  for (const n of p.nodes) {
+    const { url, functionName, lineNumber } = n.callFrame;
+    const module = url === '' ? undefined : inBundle(url, lineNumber ?? 0);
+    bucketOf.set(n.id, module !== undefined ? bucket(`/${module}`, functionName) : bucket(url, functionName));
+  }
   const totals = new Map<string, number>();
   p.samples.forEach((id, i) => {
     const b = bucketOf.get(id) ?? '(unknown)';
@@ -138,6 +144,7 @@ export function bucketSelfTime(profileJson: string): Array<{ bucket: string; sel
 function bucket(url: string, fn: string): string {
   if (url === '') return fn.startsWith('(') ? fn : '(native)';
   if (url.startsWith('node:')) return 'node internals';
+  if (url.includes('/dist/bin')) return 'bundle, between modules';
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) {
     const rest = url.slice(nm + '/node_modules/'.length).split('/');

@@ -214,8 +214,18 @@ export const FLAGS = {
     help: 'as if a GUI session cookie came with every request: plain tokens are refused (21.02)',
   },
   'slow-ms': { type: 'string', commands: ['standin'], value: 'MS', help: "delay of the 'slow' fault (default 10000)" },
-  reps: { type: 'string', commands: ['bench'], value: 'N', help: 'rounds per measurement (default 5)' },
-  sizes: { type: 'string', commands: ['bench'], value: 'N,N,…', help: 'token list sizes (default 10,1000,10000)' },
+  reps: {
+    type: 'string',
+    commands: ['bench'],
+    value: 'N',
+    help: 'timed rounds of the speed and depth rows, after one untimed warm-up round (default 5; growth: at most 3, once from 100000 tokens)',
+  },
+  sizes: {
+    type: 'string',
+    commands: ['bench'],
+    value: 'N,N,…',
+    help: 'token list sizes of the growth phase (default 10,1000,10000,100000)',
+  },
   jobs: {
     type: 'string',
     commands: ['bench'],
@@ -228,7 +238,12 @@ export const FLAGS = {
     value: 'DIR',
     help: 'where bench.md and bench.json go (default reports/bench)',
   },
-  only: { type: 'string', commands: ['bench'], value: 'PHASES', help: 'some of speed,detection,growth,profile' },
+  only: {
+    type: 'string',
+    commands: ['bench'],
+    value: 'PHASES',
+    help: 'some of speed,depth,growth,wrongpw,detection,profile (default: all)',
+  },
   help: { type: 'boolean', commands: ALL, short: 'h', help: 'this text' },
   version: { type: 'boolean', commands: ALL, short: 'V', help: 'the version of onezone-conformance' },
 } as const satisfies Record<string, FlagSpec>;

@@ -66,7 +66,8 @@ const HELP: Readonly<Record<Command, CommandHelp>> = {
   },
   bench: {
     usage: `${BIN} bench [options]`,
-    summary: 'runner vs Dredd on the loopback stand-in: wall time, requests, detection power, growth',
+    summary:
+      'the command vs Dredd, a plain-Node floor and node -e 0 on one stand-in; generated depth, growth, wrong passwords, detection, profile',
   },
 };
 
