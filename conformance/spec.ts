@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { HarnessError } from './errors.js';
+import { isObject } from './objects.js';
 import { fromRoot } from './paths.js';
 
 export type SpecVersion = '17.06' | '18.02' | '19.02' | '20.02' | '21.02';
@@ -36,8 +37,6 @@ export interface OpenApiDocument {
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
-
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** RFC 7386 MergePatch: a non-object patch replaces the target; null members delete keys. Pure. */
 export function mergePatch(target: Json, patch: Json): Json {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isObject } from '../objects.js';
 import { authenticate, type AuthContext, type AuthLeniency, type Principal } from './auth.js';
 import { apiAllows, apiUnverified, type ApiOperation } from './caveats.js';
 import type { FaultId } from './faults.js';
@@ -228,7 +229,7 @@ function isJsonObjectOrEmpty(body: Buffer): boolean {
   if (body.length === 0) return true;
   try {
     const v: unknown = JSON.parse(body.toString('utf8'));
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
+    return isObject(v);
   } catch {
     return false;
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isObject } from '../objects.js';
 import { StandinError } from './errors.js';
 
 /** The seed file: test users, their passwords and how many tokens each starts with. */
@@ -22,7 +23,7 @@ export function readSeed(file: string): SeedUser[] {
 }
 
 function validSeedUser(u: unknown, where: string): SeedUser {
-  const o = (typeof u === 'object' && u !== null ? u : {}) as Record<string, unknown>;
+  const o = isObject(u) ? u : {};
   const { name, password, tokens = 0 } = o;
   if (typeof name !== 'string' || name === '' || name.includes(':'))
     throw new StandinError('S_SEED', `${where}: "name" must be a non-empty string without ':'`);

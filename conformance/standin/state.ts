@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isObject } from '../objects.js';
 import { StandinError } from './errors.js';
 import { isPasswordHash, type PasswordHash } from './passwords.js';
 import type { TokenKind } from './types.js';
@@ -140,20 +141,16 @@ function emptyState(): StateFile {
 }
 
 function isStateFile(x: unknown): x is StateFile {
-  if (typeof x !== 'object' || x === null) return false;
-  const { format, users, auth } = x as Record<string, unknown>;
+  if (!isObject(x)) return false;
+  const { format, users, auth } = x;
   return (
     format === 'onezone-standin-state/1' &&
     Array.isArray(users) &&
     users.every(isUserRecord) &&
-    typeof auth === 'object' &&
-    auth !== null &&
-    !Array.isArray(auth) &&
+    isObject(auth) &&
     Object.values(auth).every(isAuthRecord)
   );
 }
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
 
 function isUserRecord(x: unknown): x is UserRecord {
   if (!isObject(x)) return false;

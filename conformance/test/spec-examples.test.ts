@@ -21,6 +21,7 @@ import {
   type OpenApiDocument,
 } from '../spec.js';
 import { fromRoot } from '../paths.js';
+import { isObject } from '../objects.js';
 import { VERSIONS } from '../standin/versions.js';
 import { checkWellFormed } from '../token/index.js';
 
@@ -33,7 +34,6 @@ interface FoundExample {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Walks the document and pairs every `example` / `examples[*].value` with the schema it illustrates: the
@@ -41,12 +41,12 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  */
 function collectExamples(node: unknown, pointer: string, out: FoundExample[]): FoundExample[] {
   if (Array.isArray(node)) node.forEach((n, i) => collectExamples(n, `${pointer}/${i}`, out));
-  if (!isObj(node)) return out;
+  if (!isObject(node)) return out;
   const schema = 'schema' in node ? node['schema'] : node;
   if ('example' in node) out.push({ pointer: `${pointer}/example`, schema, value: node['example'] });
-  if (isObj(node['examples']) && 'schema' in node)
+  if (isObject(node['examples']) && 'schema' in node)
     for (const [name, ex] of Object.entries(node['examples']))
-      if (isObj(ex)) out.push({ pointer: `${pointer}/examples/${name}`, schema, value: ex['value'] });
+      if (isObject(ex)) out.push({ pointer: `${pointer}/examples/${name}`, schema, value: ex['value'] });
   for (const [k, v] of Object.entries(node))
     if (k !== 'example' && k !== 'examples') collectExamples(v, `${pointer}/${k}`, out);
   return out;
@@ -62,7 +62,7 @@ function tokensAnywhere(node: unknown, pointer = '#', out: { pointer: string; to
   if (typeof node === 'string')
     for (const m of node.matchAll(/MD[AB][A-Za-z0-9]{20,}/g)) out.push({ pointer, token: m[0] });
   else if (Array.isArray(node)) node.forEach((n, i) => tokensAnywhere(n, `${pointer}/${i}`, out));
-  else if (isObj(node)) for (const [k, v] of Object.entries(node)) tokensAnywhere(v, `${pointer}/${k}`, out);
+  else if (isObject(node)) for (const [k, v] of Object.entries(node)) tokensAnywhere(v, `${pointer}/${k}`, out);
   return out;
 }
 

@@ -4,6 +4,7 @@
  * check render exactly the same text.
  */
 import type { OpenApiDocument, SpecVersion } from '../spec.js';
+import { isObject } from '../objects.js';
 
 export const GENERATED_HEADER = (source: string): string =>
   `<!-- generated from ${source} by \`npm run docs\`; do not edit -->`;
@@ -15,7 +16,6 @@ export const GENERATED_HEADER = (source: string): string =>
 export const exampleOf = (schema: string, version: SpecVersion): string => `<!-- example-of: ${schema}@${version} -->`;
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export interface OperationRef {
@@ -30,10 +30,10 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as 
 export function operationsOf(doc: OpenApiDocument): OperationRef[] {
   const out: OperationRef[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
-    if (!isObj(item)) continue;
+    if (!isObject(item)) continue;
     for (const method of METHODS) {
       const operation = item[method];
-      if (isObj(operation)) out.push({ path, method, operation });
+      if (isObject(operation)) out.push({ path, method, operation });
     }
   }
   return out;
@@ -44,9 +44,9 @@ const refName = (ref: unknown): string | undefined =>
 
 /** A `$ref` to components.responses resolved; other values as they are. */
 function resolveResponse(doc: OpenApiDocument, response: unknown): Obj {
-  const name = isObj(response) ? refName(response['$ref']) : undefined;
+  const name = isObject(response) ? refName(response['$ref']) : undefined;
   const target = name === undefined ? response : doc.components.responses?.[name];
-  return isObj(target) ? target : {};
+  return isObject(target) ? target : {};
 }
 
 /** Prose as the text of one Markdown table cell: one line, `|` escaped. */
@@ -63,11 +63,11 @@ const definitionLink = (name: string): string => `[${name}](../definitions/${nam
  * inlined type for a named scalar such as SerializedToken, `< T > array` like upstream.
  */
 function schemaCell(doc: OpenApiDocument, schema: unknown): string {
-  if (!isObj(schema)) return 'No Content';
+  if (!isObject(schema)) return 'No Content';
   const name = refName(schema['$ref']);
   if (name !== undefined) {
     const target = doc.components.schemas?.[name];
-    return isObj(target) && target['type'] !== 'object' ? schemaCell(doc, target) : definitionLink(name);
+    return isObject(target) && target['type'] !== 'object' ? schemaCell(doc, target) : definitionLink(name);
   }
   if (schema['type'] === 'array') return `< ${schemaCell(doc, schema['items'])} > array`;
   const pattern = typeof schema['pattern'] === 'string' ? ` (pattern: \`${schema['pattern']}\`)` : '';
@@ -76,8 +76,8 @@ function schemaCell(doc: OpenApiDocument, schema: unknown): string {
 
 const jsonMedia = (response: Obj): Obj | undefined => {
   const content = response['content'];
-  const media = isObj(content) ? content['application/json'] : undefined;
-  return isObj(media) ? media : undefined;
+  const media = isObject(content) ? content['application/json'] : undefined;
+  return isObject(media) ? media : undefined;
 };
 
 /** The named examples of a media type: `example` as one unnamed entry, else `examples[*].value`. */
@@ -85,8 +85,8 @@ function examplesOf(media: Obj | undefined): [string, unknown][] {
   if (media === undefined) return [];
   if ('example' in media) return [['', media['example']]];
   const examples = media['examples'];
-  if (!isObj(examples)) return [];
-  return Object.entries(examples).map(([name, ex]) => [name, isObj(ex) ? ex['value'] : undefined]);
+  if (!isObject(examples)) return [];
+  return Object.entries(examples).map(([name, ex]) => [name, isObject(ex) ? ex['value'] : undefined]);
 }
 
 const jsonBlock = (value: unknown): string => ['```', 'json :', JSON.stringify(value, null, 2), '```'].join('\n');
@@ -104,8 +104,8 @@ function responsesTable(doc: OpenApiDocument, responses: Obj): string[] {
 }
 
 function parametersSection(doc: OpenApiDocument, operation: Obj): string[] {
-  const params = Array.isArray(operation['parameters']) ? operation['parameters'].filter(isObj) : [];
-  const body = isObj(operation['requestBody']) ? operation['requestBody'] : undefined;
+  const params = Array.isArray(operation['parameters']) ? operation['parameters'].filter(isObject) : [];
+  const body = isObject(operation['requestBody']) ? operation['requestBody'] : undefined;
   if (params.length === 0 && body === undefined) return [];
   const lines = ['##### Parameters', '', '|Type|Name|Description|Schema|', '|---|---|---|---|'];
   for (const p of params) {
@@ -127,10 +127,10 @@ function securitySection(doc: OpenApiDocument, operation: Obj): string[] {
   const requirements = Array.isArray(operation['security']) ? operation['security'] : doc['security'];
   if (!Array.isArray(requirements)) return [];
   const lines = ['##### Security', '', 'Any one of:', '', '|Type|Name|Description|', '|---|---|---|'];
-  for (const req of requirements.filter(isObj)) {
+  for (const req of requirements.filter(isObject)) {
     for (const name of Object.keys(req)) {
       const scheme = doc.components.securitySchemes?.[name];
-      if (!isObj(scheme)) continue;
+      if (!isObject(scheme)) continue;
       const kind =
         scheme['type'] === 'http'
           ? `http ${str(scheme['scheme'])}`
@@ -144,7 +144,7 @@ function securitySection(doc: OpenApiDocument, operation: Obj): string[] {
 /** The schema name of a response's JSON body, for the example-of marker. */
 const bodySchemaName = (response: Obj): string | undefined => {
   const schema = jsonMedia(response)?.['schema'];
-  return isObj(schema) ? refName(schema['$ref']) : undefined;
+  return isObject(schema) ? refName(schema['$ref']) : undefined;
 };
 
 function exampleResponses(doc: OpenApiDocument, version: SpecVersion, responses: Obj): string[] {
@@ -162,7 +162,7 @@ function exampleResponses(doc: OpenApiDocument, version: SpecVersion, responses:
 }
 
 function exampleRequestPath(path: string, operation: Obj): string {
-  const params = Array.isArray(operation['parameters']) ? operation['parameters'].filter(isObj) : [];
+  const params = Array.isArray(operation['parameters']) ? operation['parameters'].filter(isObject) : [];
   return params.reduce<string>((p, param) => {
     const example = param['example'];
     return typeof example === 'string' ? p.replace(`{${str(param['name'])}}`, example) : p;
@@ -172,14 +172,14 @@ function exampleRequestPath(path: string, operation: Obj): string {
 /** One operation page in the upstream format. */
 export function renderOperation(doc: OpenApiDocument, version: SpecVersion, op: OperationRef, source: string): string {
   const { operation } = op;
-  const responses = isObj(operation['responses']) ? operation['responses'] : {};
-  const consumes = isObj(operation['requestBody'])
-    ? Object.keys(isObj(operation['requestBody']['content']) ? operation['requestBody']['content'] : {})
+  const responses = isObject(operation['responses']) ? operation['responses'] : {};
+  const consumes = isObject(operation['requestBody'])
+    ? Object.keys(isObject(operation['requestBody']['content']) ? operation['requestBody']['content'] : {})
     : [];
   const produces = [
     ...new Set(
       Object.values(responses).flatMap((r) =>
-        Object.keys(isObj(resolveResponse(doc, r)['content']) ? (resolveResponse(doc, r)['content'] as Obj) : {}),
+        Object.keys(isObject(resolveResponse(doc, r)['content']) ? (resolveResponse(doc, r)['content'] as Obj) : {}),
       ),
     ),
   ];
@@ -229,12 +229,12 @@ export function renderOperation(doc: OpenApiDocument, version: SpecVersion, op: 
 
 function propertyRows(doc: OpenApiDocument, schema: Obj): string[] {
   const required = Array.isArray(schema['required']) ? schema['required'] : [];
-  const props = isObj(schema['properties']) ? schema['properties'] : {};
+  const props = isObject(schema['properties']) ? schema['properties'] : {};
   return Object.entries(props).map(([name, prop]) => {
     // OpenAPI 3.0 ignores siblings of $ref, so a referenced property takes the target's description.
-    const refTarget = isObj(prop) ? refName(prop['$ref']) : undefined;
+    const refTarget = isObject(prop) ? refName(prop['$ref']) : undefined;
     const target = refTarget === undefined ? prop : doc.components.schemas?.[refTarget];
-    const p = isObj(target) ? target : {};
+    const p = isObject(target) ? target : {};
     const flag = required.includes(name) ? '*required*' : '*optional*';
     return `|**${name}**  <br>${flag}|${tableText(str(p['description']))}|${schemaCell(doc, prop)}|`;
   });
@@ -243,7 +243,7 @@ function propertyRows(doc: OpenApiDocument, schema: Obj): string[] {
 /** One definition page: description, property table, nested objects, example. */
 export function renderDefinition(doc: OpenApiDocument, version: SpecVersion, name: string, source: string): string {
   const raw = doc.components.schemas?.[name];
-  const schema = isObj(raw) ? raw : {};
+  const schema = isObject(raw) ? raw : {};
   const lines = [
     GENERATED_HEADER(source),
     '',
@@ -252,12 +252,12 @@ export function renderDefinition(doc: OpenApiDocument, version: SpecVersion, nam
     tableText(str(schema['description'])),
     '',
   ];
-  if (isObj(schema['properties']))
+  if (isObject(schema['properties']))
     lines.push('|Name|Description|Schema|', '|---|---|---|', ...propertyRows(doc, schema), '');
   else lines.push(`Type: ${schemaCell(doc, schema)}`, '');
   if (schema['additionalProperties'] === false) lines.push('No other properties are allowed.', '');
-  for (const [propName, prop] of Object.entries(isObj(schema['properties']) ? schema['properties'] : {})) {
-    if (isObj(prop) && isObj(prop['properties']))
+  for (const [propName, prop] of Object.entries(isObject(schema['properties']) ? schema['properties'] : {})) {
+    if (isObject(prop) && isObject(prop['properties']))
       lines.push(`**${propName}**`, '', '|Name|Description|Schema|', '|---|---|---|', ...propertyRows(doc, prop), '');
   }
   if ('example' in schema) lines.push('**Example**', exampleOf(name, version), jsonBlock(schema['example']), '');
@@ -271,13 +271,13 @@ const jsonCell = (v: unknown): string => (v === undefined ? '—' : `\`${JSON.st
 function securityNames(doc: OpenApiDocument | undefined, op: OperationRef): string {
   const current = doc ? operationsOf(doc).find((o) => o.path === op.path && o.method === op.method) : undefined;
   const requirements = current?.operation['security'] ?? doc?.['security'];
-  const names = Array.isArray(requirements) ? requirements.filter(isObj).flatMap((r) => Object.keys(r)) : [];
+  const names = Array.isArray(requirements) ? requirements.filter(isObject).flatMap((r) => Object.keys(r)) : [];
   return names.map((n) => `\`${n}\``).join(', ');
 }
 
 function statusesOf(doc: OpenApiDocument, op: OperationRef): string {
   const current = operationsOf(doc).find((o) => o.path === op.path && o.method === op.method);
-  const responses = current && isObj(current.operation['responses']) ? current.operation['responses'] : {};
+  const responses = current && isObject(current.operation['responses']) ? current.operation['responses'] : {};
   const deprecated = current?.operation['deprecated'] === true ? ' (deprecated)' : '';
   return Object.keys(responses).join(', ') + deprecated;
 }
@@ -296,7 +296,7 @@ export function renderVersionDifferences(
   const rule = `|---|${versions.map(() => '---').join('|')}|`;
   const expectations = versions.map((v) => {
     const block = docs.get(v)?.['x-onezone-expectations'];
-    return isObj(block) ? block : {};
+    return isObject(block) ? block : {};
   });
   const keys = [...new Set(expectations.flatMap((e) => Object.keys(e)))];
   const base = docs.get(versions[0] ?? '17.06');
@@ -355,7 +355,7 @@ export function renderVersionDifferences(
   for (const v of versions) {
     const doc = docs.get(v);
     const error = doc?.components.schemas?.['Error'];
-    if (!doc || !isObj(error)) continue;
+    if (!doc || !isObject(error)) continue;
     lines.push(
       `### ${v}`,
       '',
