@@ -1,5 +1,4 @@
 import { AssertionError } from 'chai';
-import Mocha from 'mocha';
 import { freshSeed } from './attacks/engine.js';
 import type { GeneratedRun } from './attacks/budget.js';
 import { detectProfile, type Detection } from './checks/detect.js';
@@ -21,10 +20,10 @@ import type { Progress } from './report/progress.js';
 import type { CheckResult, CheckStatus, Exchange, ReportDocument } from './report/types.js';
 
 /**
- * Runs the registry against one target and returns the canonical result document. Mocha is the engine: one
- * mocha Test per check, in registry order, with a silent reporter; outcomes are classified here (a chai
- * AssertionError fails, a PreconditionError skips, anything else is a harness error) and turned into the
- * document by the pure buildReport() (report/build.ts).
+ * Runs the registry against one target and returns the canonical result document: the checks run one after
+ * another in registry order (runSuite), outcomes are classified here (a chai AssertionError fails, a
+ * PreconditionError skips, anything else is a harness error) and turned into the document by the pure
+ * buildReport() (report/build.ts).
  */
 export interface RunOptions {
   /** Told about each check as it finishes (the console reporter). */
@@ -112,8 +111,6 @@ export async function executeCheck(
   }
 }
 
-class SilentReporter extends Mocha.reporters.Base {}
-
 /**
  * The order checks run in: the registry's, except that the checks judging the whole run's log go after every
  * check that makes requests, so that they see every response (attack checks are appended to the registry).
@@ -122,57 +119,54 @@ export function executionOrder(checks: readonly CheckDefinition[]): CheckDefinit
   return [...checks.filter((c) => !c.judgesTheRun), ...checks.filter((c) => c.judgesTheRun)];
 }
 
-/** Runs the checks as a mocha suite, in executionOrder, and returns one outcome per check. */
-async function runSuite(
+/**
+ * Runs the checks one after another, in executionOrder, and returns one outcome per check. A check that has not
+ * finished after `perCheckTimeoutMs` is errored (E_TIMEOUT) and the next one starts; what it does later is
+ * ignored. An exception nothing caught while a check runs (an event emitter's error, a callback that threw) is
+ * that check's internal error, not the end of the run. (Mocha was the engine until issue 14: these are the two
+ * things it did for the runner, and loading it cost every start ~600 KB of code.)
+ */
+export async function runSuite(
   checks: readonly CheckDefinition[],
   exec: (c: CheckDefinition, statusOf: (id: string) => CheckStatus | undefined) => Promise<CheckOutcome>,
   perCheckTimeoutMs: number,
   onOutcome: (c: CheckDefinition, o: CheckOutcome) => void,
+  classify: (e: unknown) => Pick<CheckOutcome, 'status' | 'message' | 'code'> = (e) =>
+    classifyThrown(e, new Redactor()),
 ): Promise<Map<string, CheckOutcome>> {
   const outcomes = new Map<string, CheckOutcome>();
-  const record = (c: CheckDefinition, o: CheckOutcome): void => {
-    if (outcomes.has(c.id)) return; // a late result after a mocha timeout must not overwrite it
-    outcomes.set(c.id, o);
-    onOutcome(c, o);
-  };
-  const mocha = new Mocha({ reporter: SilentReporter, timeout: perCheckTimeoutMs, bail: false });
-  const byTitle = new Map(checks.map((c) => [c.id, c]));
   const statusOf = (id: string): CheckStatus | undefined => outcomes.get(id)?.status;
-  for (const check of executionOrder(checks)) {
-    mocha.suite.addTest(
-      new Mocha.Test(check.id, async function (this: Mocha.Context) {
-        const o = await exec(check, statusOf);
-        record(check, o);
-        if (o.status === 'skipped') this.skip();
-        if (o.status !== 'passed') throw new Error(o.message);
-      }),
-    );
+  let interruptCurrent: ((o: CheckOutcome) => void) | undefined;
+  const onUncaught = (e: unknown): void => {
+    interruptCurrent?.({ ...classify(e), durationMs: 0, exchanges: [] });
+  };
+  process.on('uncaughtException', onUncaught);
+  try {
+    for (const check of executionOrder(checks)) {
+      let timer: NodeJS.Timeout | undefined;
+      const cut = new Promise<CheckOutcome>((resolve) => {
+        interruptCurrent = resolve;
+        timer = setTimeout(() => {
+          resolve({
+            status: 'errored',
+            message: `the check did not finish within ${String(perCheckTimeoutMs)} ms`,
+            code: 'E_TIMEOUT',
+            durationMs: perCheckTimeoutMs,
+            exchanges: [],
+          });
+        }, perCheckTimeoutMs);
+      });
+      const o = await Promise.race([exec(check, statusOf), cut]);
+      clearTimeout(timer);
+      interruptCurrent = undefined;
+      outcomes.set(check.id, o);
+      onOutcome(check, o);
+    }
+  } finally {
+    process.off('uncaughtException', onUncaught);
   }
-  await new Promise<void>((resolve) => {
-    const runner = mocha.run(() => {
-      resolve();
-    });
-    runner.on('fail', (test, err) => {
-      const check = byTitle.get(test.title);
-      if (check && !outcomes.has(check.id)) {
-        // Only mocha's own timeout gets here without an outcome: the check did not finish in time.
-        record(check, {
-          status: 'errored',
-          message: firstLine(err),
-          code: 'E_TIMEOUT',
-          durationMs: perCheckTimeoutMs,
-          exchanges: [],
-        });
-      }
-    });
-  });
-  // Removes the runner's process listeners (uncaughtException, unhandledRejection): runs repeat in-process.
-  mocha.dispose();
   return outcomes;
 }
-
-/** Mocha's timeout message, first line only (it names no secret: it comes from mocha, not the target). */
-const firstLine = (err: unknown): string => (err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'failed');
 
 function resolveProfileId(config: RunConfig, detection: Detection | undefined): ProfileId {
   if (config.profile === 'auto') return detection?.profile ?? 'onezone-17.06';
@@ -240,6 +234,7 @@ export async function runConformance(config: RunConfig, options: RunOptions = {}
           finishedInTime.add(c.id);
           options.progress?.checkFinished(toCheckResult(c, o));
         },
+        (e) => classifyThrown(e, redactor),
       );
       results = CHECKS.map((c) =>
         toCheckResult(
