@@ -1,4 +1,4 @@
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 
 /**
  * Runs one generated property with fast-check: seeded (a run is replayed exactly by its seed), bounded (a fixed

@@ -1,4 +1,4 @@
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 
 /**
  * Generated attacks as plain data with no secret in them: what to do to which credential, where to put it, on

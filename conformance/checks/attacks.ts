@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 import { budgetOf } from '../attacks/budget.js';
 import { runProperty, type EngineResult } from '../attacks/engine.js';
 import { attackExamples, goodExamples, precedenceExamples } from '../attacks/examples.js';

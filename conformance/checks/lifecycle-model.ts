@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AssertionError, expect } from 'chai';
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 import { budgetOf } from '../attacks/budget.js';
 import { runProperty } from '../attacks/engine.js';
 import { tokenPath } from '../guard.js';
