@@ -231,7 +231,8 @@ export class CheckSession {
       const facts = this.tokenFacts.of(token);
       const obstacle = facts.ok ? restObstacle(facts.caveats, now) : undefined;
       if (obstacle) passedOver.push(obstacle.text);
-      else candidates.push({ token, position: i + 1 });
+      // Only the first few are tried: an object for each of 100,000 usable tokens was garbage.
+      else if (candidates.length < MAX_CONFIRMATIONS) candidates.push({ token, position: i + 1 });
     }
     const rejected: string[] = [];
     for (const c of candidates.slice(0, MAX_CONFIRMATIONS)) {
