@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync, inflateRawSync, inflateSync, brotliDecompressSync } from 'node:zlib';
 import { Agent } from 'undici';
 import { HarnessError, isHarnessError, type HarnessErrorCode } from './errors.js';
@@ -43,6 +44,11 @@ export interface HttpResponse {
   readonly status: number;
   /** Lower-cased names; repeated headers joined with ", ". */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The body as read: shared by every response of the run whose body bytes were identical, with what was
+   * derived from it (ResponseBody.derive). bodyText and json below are its text and parsed JSON.
+   */
+  readonly body: ResponseBody;
   readonly bodyText: string;
   /** The parsed body when it is JSON; undefined when empty or not JSON (see jsonError). */
   readonly json?: unknown;
@@ -63,8 +69,108 @@ export interface HttpResponse {
 /** Observes every completed request with its raw texts, for the secrets checks (never written anywhere). */
 export type RawObserver = (
   req: HttpRequest,
-  res: { status: number; headers: Record<string, string>; bodyText: string; json?: unknown },
+  res: { status: number; headers: Record<string, string>; bodyText: string; body: ResponseBody; json?: unknown },
 ) => void;
+
+/** The key of a value derived from a response body alone: compared by identity, typed by what it derives. */
+export interface BodyKey<T> {
+  readonly name: string;
+  /** Only carries T; never set. */
+  readonly _type?: T;
+}
+
+export const bodyKey = <T>(name: string): BodyKey<T> => Object.freeze({ name });
+
+/**
+ * One distinct response body of the run, identified by the SHA-256 of its bytes as they came (and of the
+ * content-coding that decodes them). Many checks GET the same list: with 100,000 tokens the list is 21 MB, and
+ * decoding, parsing and walking it again for every answer was most of the run's time and memory. A body whose
+ * bytes are identical to one already read is not decoded or parsed again: its answer shares this object, and
+ * whatever a check derived from it (derive). A body that differs in any byte is a new one, read in full.
+ */
+export class ResponseBody {
+  readonly #derived = new Map<BodyKey<unknown>, unknown>();
+
+  constructor(
+    /** Hex SHA-256 of the content-coding label, a newline, and the body bytes as received. */
+    readonly digest: string,
+    readonly text: string,
+    readonly parsed: { readonly json?: unknown; readonly jsonError?: string },
+    readonly bom: boolean,
+    readonly encodingError: string | undefined,
+  ) {}
+
+  /**
+   * The value `make` derives from this body alone, made once per body (and per key): callers must treat it as
+   * immutable, since every answer with the same bytes gets the same value. A `make` that throws is not kept.
+   */
+  derive<T>(key: BodyKey<T>, make: (body: ResponseBody) => T): T {
+    if (this.#derived.has(key)) return this.#derived.get(key) as T;
+    const value = make(this);
+    this.#derived.set(key, value);
+    return value;
+  }
+
+  /** derive, once per `arg` too (compared by identity: one validator, one user's list). */
+  deriveWith<A extends object, T>(key: BodyKey<WeakMap<A, T>>, arg: A, make: (body: ResponseBody) => T): T {
+    const known = this.derive(key, () => new WeakMap<A, T>());
+    if (known.has(arg)) return known.get(arg) as T;
+    const value = make(this);
+    known.set(arg, value);
+    return value;
+  }
+}
+
+/**
+ * Body text kept alive only for being recent (the list a check reads next is usually the last one): one
+ * 100,000-token list. Small bodies (error answers) do not push a list out; at most RECENT_BODIES of them.
+ */
+const RECENT_BODY_CHARS = 24 * 1024 * 1024;
+const RECENT_BODIES = 64;
+
+/**
+ * The bodies the run has read, by digest. Held weakly: a body that nothing refers to any more (no memoised
+ * fact, no check) is left to the garbage collector, except the last few, so that memory stays one or two
+ * lists however often the run reads them.
+ */
+class BodyCache {
+  readonly #byDigest = new Map<string, WeakRef<ResponseBody>>();
+  readonly #recent: ResponseBody[] = [];
+  #recentChars = 0;
+  readonly #forget = new FinalizationRegistry<string>((digest) => {
+    if (this.#byDigest.get(digest)?.deref() === undefined) this.#byDigest.delete(digest);
+  });
+  analysed = 0;
+  reused = 0;
+
+  get(digest: string): ResponseBody | undefined {
+    const body = this.#byDigest.get(digest)?.deref();
+    if (body !== undefined) {
+      this.reused++;
+      this.#touch(body);
+    }
+    return body;
+  }
+
+  add(body: ResponseBody): ResponseBody {
+    this.analysed++;
+    this.#byDigest.set(body.digest, new WeakRef(body));
+    this.#forget.register(body, body.digest);
+    this.#touch(body);
+    return body;
+  }
+
+  #touch(body: ResponseBody): void {
+    const at = this.#recent.indexOf(body);
+    if (at >= 0) this.#recent.splice(at, 1);
+    else this.#recentChars += body.text.length;
+    this.#recent.push(body);
+    while (this.#recent.length > 1 && (this.#recent.length > RECENT_BODIES || this.#recentChars > RECENT_BODY_CHARS)) {
+      const oldest = this.#recent.shift();
+      if (oldest) this.#recentChars -= oldest.text.length;
+    }
+  }
+}
 
 const REPORT_BODY_LIMIT = 4096;
 const SUMMARY_BODY_LIMIT = 300;
@@ -74,6 +180,7 @@ export class HttpClient {
   readonly #opts: HttpOptions;
   /** Body bytes being read by all requests at once: together they stay within one cap, not one cap each. */
   #inFlightBytes = 0;
+  readonly #bodies = new BodyCache();
 
   constructor(opts: HttpOptions) {
     this.#opts = opts;
@@ -86,6 +193,11 @@ export class HttpClient {
         ...(opts.caPem !== undefined && { ca: opts.caPem }),
       },
     });
+  }
+
+  /** Distinct bodies read in full so far, and answers whose body was identical to one of them. */
+  get bodyStats(): { readonly analysed: number; readonly reused: number } {
+    return { analysed: this.#bodies.analysed, reused: this.#bodies.reused };
   }
 
   async send(req: HttpRequest, observe?: RawObserver): Promise<HttpResponse> {
@@ -119,14 +231,18 @@ export class HttpClient {
       const reserved = { bytes: 0 };
       let body;
       try {
-        body = await readBody(this.#metered(res.body, reserved, cap), headers, req.method, cap);
+        body = await readBody(this.#metered(res.body, reserved, cap), headers, req.method, cap, this.#bodies);
       } finally {
         this.#inFlightBytes -= reserved.bytes;
       }
-      const { text: bodyText, bom, encodingError } = body;
-      // Parsed once, here: the observer reads a list's tokens from it instead of scanning megabytes of text.
-      const parsed = parseJson(bodyText);
-      observe?.(req, { status: res.statusCode, headers, bodyText, ...('json' in parsed && { json: parsed.json }) });
+      const { text: bodyText, bom, encodingError, parsed } = body;
+      observe?.(req, {
+        status: res.statusCode,
+        headers,
+        bodyText,
+        body,
+        ...('json' in parsed && { json: parsed.json }),
+      });
       const exchange: Exchange = {
         request: recordedRequest,
         response: this.#recordResponse(res.statusCode, headers, bodyText),
@@ -136,6 +252,7 @@ export class HttpClient {
       return {
         status: res.statusCode,
         headers,
+        body,
         bodyText,
         ...parsed,
         exchange,
@@ -283,7 +400,8 @@ async function readBody(
   headers: Record<string, string>,
   method: string,
   maxBytes: number,
-): Promise<{ text: string; bom: boolean; encodingError?: string }> {
+  cache: BodyCache,
+): Promise<ResponseBody> {
   const tooLarge = (what: string): HarnessError =>
     new HarnessError(
       'E_BODY_TOO_LARGE',
@@ -294,26 +412,42 @@ async function readBody(
     body.destroy();
     throw tooLarge(`declares ${headers['content-length'] ?? ''} bytes, above`);
   }
-  const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  if (encoding !== 'identity' && encoding !== '') return readEncoded(body, headers, method, maxBytes, encoding);
-  // Decoded chunk by chunk rather than with body.text(), which first copies the whole body into one more
-  // buffer: with a 10,000-token list that was 2 MB of native memory per response, freed only at a later GC.
-  // TextDecoder decodes as text() does (UTF-8, a leading BOM dropped, bad bytes replaced).
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
+  const label = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const encoding = label === '' ? 'identity' : label;
+  // The digest covers the coding too: the same bytes under another label decode to another text.
+  const hash = createHash('sha256').update(encoding).update('\n');
+  // The chunks are kept as they came (undici's views of the socket's reads, which it does not reuse) and
+  // decoded only when the digest is new: a body read before is not decoded again.
+  const chunks: Uint8Array[] = [];
   let bytes = 0;
-  let bom = false;
   for await (const chunk of body) {
-    if (bytes === 0) bom = startsWithBom(chunk);
     bytes += chunk.byteLength;
     // Leaving the loop destroys the stream and its connection: an endless body is not read any further.
-    if (bytes > maxBytes) throw tooLarge('exceeds');
-    parts.push(decoder.decode(chunk, { stream: true }));
+    if (bytes > maxBytes)
+      throw encoding === 'identity'
+        ? tooLarge('exceeds')
+        : new HarnessError('E_BODY_TOO_LARGE', `the body exceeds the cap of ${maxBytes} bytes; reading stopped there`);
+    hash.update(chunk);
+    chunks.push(chunk);
   }
-  parts.push(decoder.decode());
-  const text = parts.join('');
   checkLength(bytes, headers, method);
-  return { text, bom };
+  const digest = hash.digest('hex');
+  const known = cache.get(digest);
+  if (known !== undefined) return known;
+  const { text, bom, encodingError } =
+    encoding === 'identity' ? decodeText(chunks) : decodeEncoded(chunks, maxBytes, encoding);
+  chunks.length = 0;
+  // Parsed once, here: the observer reads a list's tokens from it instead of scanning megabytes of text.
+  return cache.add(new ResponseBody(digest, text, parseJson(text), bom, encodingError));
+}
+
+/** TextDecoder decodes as fetch's text() does (UTF-8, a leading BOM dropped, bad bytes replaced). */
+function decodeText(chunks: readonly Uint8Array[]): { text: string; bom: boolean; encodingError?: string } {
+  const first = chunks[0];
+  const bom = first !== undefined && startsWithBom(first);
+  // One decode of the whole: decoding chunk by chunk left the pieces and their join on the heap, twice the
+  // body in garbage; the concatenated bytes are outside the heap and go with their Buffer.
+  return { text: new TextDecoder().decode(chunks.length === 1 && first ? first : Buffer.concat(chunks)), bom };
 }
 
 const startsWithBom = (b: Uint8Array): boolean => b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
@@ -346,25 +480,11 @@ const DECODERS: Readonly<Record<string, (b: Buffer, max: number) => Buffer>> = {
  * A body with a Content-Encoding: undici's request() does not decode it, so it is decoded here (bounded by the
  * same cap), and a body that does not decode as labelled is said so rather than silently read as it came.
  */
-async function readEncoded(
-  body: AsyncIterable<Uint8Array>,
-  headers: Record<string, string>,
-  method: string,
+function decodeEncoded(
+  chunks: readonly Uint8Array[],
   maxBytes: number,
   encoding: string,
-): Promise<{ text: string; bom: boolean; encodingError?: string }> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of body) {
-    bytes += chunk.byteLength;
-    if (bytes > maxBytes)
-      throw new HarnessError(
-        'E_BODY_TOO_LARGE',
-        `the body exceeds the cap of ${maxBytes} bytes; reading stopped there`,
-      );
-    chunks.push(Buffer.from(chunk));
-  }
-  checkLength(bytes, headers, method);
+): { text: string; bom: boolean; encodingError?: string } {
   const raw = Buffer.concat(chunks);
   const decode = DECODERS[encoding];
   let decoded: Buffer;
@@ -401,7 +521,44 @@ function countJsonSeparators(text: string): number {
   return n;
 }
 
-function parseJson(text: string): { json?: unknown; jsonError?: string } {
+const LIST_PREFIX = '{"tokens":[';
+const LIST_SUFFIX = ']}';
+
+/**
+ * The list as Onezone writes it, `{"tokens":["…","…"]}` with strings of printable ASCII and no escapes, read
+ * without JSON.parse: exactly what JSON.parse returns, but each token is a slice of the body text (a few words
+ * each) instead of a copy (a 100,000-token list was 23 MB of fresh strings per parse). Anything else, a space or
+ * an escape included, is left to JSON.parse (undefined).
+ */
+function compactTokenList(text: string): { tokens: string[] } | undefined {
+  let end = text.length;
+  // JSON allows white space after the value; a trailing newline is common.
+  while (end > 0 && ' \t\n\r'.includes(text.charAt(end - 1))) end--;
+  const stop = end - LIST_SUFFIX.length;
+  if (!text.startsWith(LIST_PREFIX) || stop < LIST_PREFIX.length || !text.startsWith(LIST_SUFFIX, stop)) return;
+  const tokens: string[] = [];
+  let i = LIST_PREFIX.length;
+  if (i === stop) return { tokens };
+  for (;;) {
+    if (text.charCodeAt(i) !== 0x22) return; // "
+    const start = i + 1;
+    let j = start;
+    for (; j < stop; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 0x22) break;
+      if (c < 0x20 || c > 0x7e || c === 0x5c) return; // a control character, non-ASCII or an escape: JSON.parse
+    }
+    if (j >= stop) return;
+    tokens.push(text.slice(start, j));
+    i = j + 1;
+    if (i === stop) return { tokens };
+    if (text.charCodeAt(i) !== 0x2c) return; // ,
+    i++;
+  }
+}
+
+/** The body as JSON, or why not; exported for its tests. */
+export function parseJson(text: string): { json?: unknown; jsonError?: string } {
   if (text === '') return { jsonError: 'empty body' };
   // Only a body of a megabyte or more can hold that many values; the count is one pass, no allocation.
   if (text.length >= MAX_JSON_VALUES && countJsonSeparators(text) > MAX_JSON_VALUES)
@@ -409,6 +566,8 @@ function parseJson(text: string): { json?: unknown; jsonError?: string } {
       'E_BODY_TOO_LARGE',
       `the body holds more than ${MAX_JSON_VALUES} JSON values, far more than any real answer; it was not parsed`,
     );
+  const list = compactTokenList(text);
+  if (list !== undefined) return { json: list };
   try {
     return { json: JSON.parse(text) as unknown };
   } catch (e) {

@@ -1,8 +1,9 @@
 import type { Owner } from './generators.js';
 import type { Entry, Materialised } from './materialise.js';
 import type { ReadPlace } from './precedence.js';
-import { findSecrets } from './spellings.js';
-import { is2xx, tokensIn, type WireResponse } from './wire.js';
+import { bodyKey } from '../http.js';
+import { findSecrets, type TokenLookup } from './spellings.js';
+import { is2xx, perBody, tokensIn, type WireResponse } from './wire.js';
 
 /**
  * The model of what a faithful Onezone answers to a generated request, and the invariants every answer must
@@ -64,13 +65,25 @@ export interface Lists {
   readonly other?: ReadonlySet<string>;
 }
 
-const setsEqual = (got: readonly string[], want: ReadonlySet<string>): boolean =>
-  got.length === want.size && got.every((t) => want.has(t)) && new Set(got).size === got.length;
+const LISTS_EQUAL = bodyKey<WeakMap<ReadonlySet<string>, boolean>>('attacks:lists-equal');
+const LEAKED_IN_BODY = bodyKey<WeakMap<TokenLookup, readonly string[]>>('attacks:leaked-in-body');
 
-/** Tokens of anyone found in the response, in any spelling (raw, JSON-escaped, URL-encoded, base64). */
-function leaked(res: WireResponse, secrets: ReadonlySet<string>): number {
-  const texts = [res.bodyText, ...Object.values(res.headers)];
-  return findSecrets(texts, secrets).length;
+/** The answer's tokens are exactly `want`, each once (judged once per distinct body and list). */
+const setsEqual = (res: WireResponse, want: ReadonlySet<string>): boolean =>
+  perBody(LISTS_EQUAL, res, want, () => {
+    const got = tokensIn(res);
+    return got.length === want.size && got.every((t) => want.has(t)) && new Set(got).size === got.length;
+  });
+
+/**
+ * Tokens of anyone found in the response, in any spelling (raw, JSON-escaped, URL-encoded, base64). The body
+ * (a list is megabytes, and each of its tokens is tried as base64) is searched once per distinct body and
+ * `secrets`; the headers of each answer are searched each time.
+ */
+function leaked(res: WireResponse, secrets: TokenLookup): number {
+  const inBody = perBody(LEAKED_IN_BODY, res, secrets, () => findSecrets([res.bodyText], secrets));
+  const inHeaders = findSecrets(Object.values(res.headers), secrets);
+  return new Set([...inBody, ...inHeaders]).size;
 }
 
 /**
@@ -89,7 +102,12 @@ export function judge(
     // A rejected request owns nothing; a request of an owner that reached nothing may see only its own.
     const own = exp.kind === 'owner-or-nothing' ? exp.owners : [];
     const mayShow = (t: string): boolean => own.some((o) => (o === 'user' ? lists.user : lists.other)?.has(t) === true);
-    const forbidden = new Set([...lists.user, ...(lists.other ?? []), ...extraLive].filter((t) => !mayShow(t)));
+    // A view, not a copy of both lists per answer: with 100,000 tokens that copy cost more than the request.
+    const live = new Set(extraLive);
+    const forbidden: TokenLookup = {
+      size: lists.user.size + (lists.other?.size ?? 0) + live.size,
+      has: (t) => (lists.user.has(t) || lists.other?.has(t) === true || live.has(t)) && !mayShow(t),
+    };
     const n = leaked(res, forbidden);
     return n > 0 ? `a ${res.status} answer carries ${n} token(s) of the run's users: ${res.summary}` : undefined;
   }
@@ -98,7 +116,7 @@ export function judge(
   const candidates = exp.kind === 'accept' ? [exp.owner] : exp.owners;
   // Of several possible owners, judge against the one whose list it is (if any): then no mix passes.
   const owner =
-    candidates.find((o) => setsEqual(got, (o === 'user' ? lists.user : lists.other) ?? new Set())) ?? candidates[0];
+    candidates.find((o) => setsEqual(res, (o === 'user' ? lists.user : lists.other) ?? new Set())) ?? candidates[0];
   if (owner === undefined) return undefined;
   const want = owner === 'user' ? lists.user : lists.other;
   if (want === undefined) return undefined;
@@ -106,9 +124,10 @@ export function judge(
   if (res.status !== 200) return `answered ${res.status}, not 200, to a good credential of ${whose}: ${res.summary}`;
   const foreignOwner: Owner = owner === 'user' ? 'other' : 'user';
   const foreign = foreignOwner === 'user' ? lists.user : lists.other;
-  if (!setsEqual(got, want)) {
+  if (!setsEqual(res, want)) {
     const theirs = foreign ? got.filter((t) => foreign.has(t)).length : 0;
-    const missing = [...want].filter((t) => !got.includes(t)).length;
+    const gotSet = new Set(got);
+    const missing = [...want].filter((t) => !gotSet.has(t)).length;
     return (
       `served a list that is not exactly ${candidates.length > 1 ? "either user's" : `the ${owner}'s`} (${missing} missing, ${got.length} items, ` +
       `${theirs} of the ${foreignOwner}'s): ${res.summary}`

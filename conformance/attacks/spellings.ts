@@ -28,43 +28,50 @@ function urlDecoded(text: string): string {
   });
 }
 
-function base64Decodings(text: string): string[] {
-  const out: string[] = [];
+function* base64Decodings(text: string): Generator<string> {
   for (const m of text.matchAll(BASE64_RUN)) {
     const run = m[0];
     for (const enc of ['base64', 'base64url'] as const) {
       const decoded = Buffer.from(run, enc).toString('utf8');
-      if (decoded.length >= 4 && PRINTABLE.test(decoded)) out.push(decoded);
+      if (decoded.length >= 4 && PRINTABLE.test(decoded)) yield decoded;
     }
   }
-  return out;
 }
 
 /** Every spelling of `texts` that a secret could hide in, one level of encoding deep (and base64 of those). */
 export function decodedForms(texts: readonly string[]): string[] {
-  const forms = new Set<string>();
+  return [...new Set(eachDecodedForm(texts))];
+}
+
+/**
+ * decodedForms one at a time, without keeping them: a 100,000-token list has 200,000 base64 decodings, which
+ * held at once were a hundred megabytes. A form may come more than once (searching it again finds the same).
+ */
+function* eachDecodedForm(texts: readonly string[]): Generator<string> {
   for (const t of texts) {
     if (t === '') continue;
-    for (const f of [t, jsonUnescaped(t), urlDecoded(t), urlDecoded(jsonUnescaped(t))]) {
-      forms.add(f);
-      for (const d of base64Decodings(f)) forms.add(d);
+    for (const f of new Set([t, jsonUnescaped(t), urlDecoded(t), urlDecoded(jsonUnescaped(t))])) {
+      yield f;
+      yield* base64Decodings(f);
     }
   }
-  return [...forms];
+}
+
+/** The tokens searched for: a set, or a view that answers membership without copying 100,000 tokens. */
+export interface TokenLookup {
+  /** 0 only when nothing is searched for. */
+  readonly size: number;
+  has(token: string): boolean;
 }
 
 /**
  * The secrets found in any of `texts`: tokens from `tokens` (whole alphanumeric runs) and `literals`
  * (passwords, searched as substrings; ones shorter than 6 characters are skipped, they match by chance).
  */
-export function findSecrets(
-  texts: readonly string[],
-  tokens: ReadonlySet<string>,
-  literals: readonly string[] = [],
-): string[] {
+export function findSecrets(texts: readonly string[], tokens: TokenLookup, literals: readonly string[] = []): string[] {
   const found = new Set<string>();
   const searched = literals.filter((l) => l.length >= 6);
-  for (const form of decodedForms(texts)) {
+  for (const form of eachDecodedForm(texts)) {
     if (tokens.size > 0) for (const m of form.matchAll(ALNUM_RUN)) if (tokens.has(m[0])) found.add(m[0]);
     for (const l of searched) if (form.includes(l)) found.add(l);
   }

@@ -1,3 +1,5 @@
+import { bodyKey, type BodyKey, type ResponseBody } from '../http.js';
+
 /**
  * The only things the generated attacks need from the runner: send one request (recorded as evidence), and
  * register a secret before it is sent. Kept this small so that the generators, the model and the invariants
@@ -24,6 +26,11 @@ export interface WireResponse {
   readonly json?: unknown;
   /** Method, path, status and the redacted body: the evidence line. */
   readonly summary: string;
+  /**
+   * The runner's record of the body (http.ts), shared by answers with identical bytes: what the invariants
+   * derive from a body is then derived once per distinct body. Without it, derived for each answer.
+   */
+  readonly body?: ResponseBody;
 }
 
 export interface AttackPort {
@@ -33,9 +40,27 @@ export interface AttackPort {
 }
 
 /** Reads `{"tokens": [...]}` leniently: the invariants judge sets of strings, the shape checks the shape. */
-export function tokensIn(res: WireResponse): string[] {
-  const tokens = (res.json as { tokens?: unknown } | undefined)?.tokens;
-  return Array.isArray(tokens) ? tokens.filter((t): t is string => typeof t === 'string') : [];
+export function tokensIn(res: WireResponse): readonly string[] {
+  const read = (): string[] => {
+    const tokens = (res.json as { tokens?: unknown } | undefined)?.tokens;
+    return Array.isArray(tokens) ? tokens.filter((t): t is string => typeof t === 'string') : [];
+  };
+  return res.body ? res.body.derive(TOKENS, read) : read();
+}
+
+const TOKENS = bodyKey<readonly string[]>('attacks:tokens');
+
+/**
+ * `derive(res)` once per distinct body and `arg` (compared by identity, e.g. one user's list), when the answer
+ * carries the runner's record of its body; else each time.
+ */
+export function perBody<A extends object, T>(
+  key: BodyKey<WeakMap<A, T>>,
+  res: WireResponse,
+  arg: A,
+  derive: () => T,
+): T {
+  return res.body ? res.body.deriveWith(key, arg, derive) : derive();
 }
 
 export const is2xx = (status: number): boolean => status >= 200 && status < 300;

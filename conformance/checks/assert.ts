@@ -1,8 +1,16 @@
 import { expect } from 'chai';
-import type { HttpResponse } from '../http.js';
+import type { ValidateFunction } from 'ajv';
+import { bodyKey, type HttpResponse } from '../http.js';
 import { schemaErrors, type SchemaName } from './schemas.js';
-import { tokensOf } from './list.js';
+import { tokenSetOf, tokensOf } from './list.js';
 import type { CheckContext } from './types.js';
+
+/**
+ * Verdicts on a body that several checks reach again (the same list, served to each credential): made once per
+ * distinct body and, compared by identity, per validator or expected list. A body differing in any byte is judged anew.
+ */
+const SCHEMA_VERDICT = bodyKey<WeakMap<ValidateFunction, string | undefined>>('assert:schema-verdict');
+const LIST_DIFF = bodyKey<WeakMap<readonly string[], { missing: number; extra: number }>>('assert:list-diff');
 
 /** Shared assertions. Every failure message ends with the response summary: the evidence a user needs. */
 
@@ -16,7 +24,8 @@ export function expectValid(ctx: CheckContext, res: HttpResponse, name: SchemaNa
     undefined,
   );
   const v = ctx.schemas[name];
-  if (!v(res.json)) expect.fail(`body does not validate against ${name}: ${schemaErrors(v)}: ${res.summary}`);
+  const errors = res.body.deriveWith(SCHEMA_VERDICT, v, () => (v(res.json) ? undefined : schemaErrors(v)));
+  if (errors !== undefined) expect.fail(`body does not validate against ${name}: ${errors}: ${res.summary}`);
 }
 
 /** 401 with a JSON body that validates against Error. No content-type is required: real servers send none. */
@@ -29,10 +38,14 @@ export function expectAuthError(ctx: CheckContext, res: HttpResponse): void {
 export function expectSameList(res: HttpResponse, expected: readonly string[], what: string): void {
   expectStatus(res, 200);
   const got = tokensOf(res);
-  const gotSet = new Set(got);
-  const expectedSet = new Set(expected);
-  const missing = expected.filter((t) => !gotSet.has(t)).length;
-  const extra = got.filter((t) => !expectedSet.has(t)).length;
+  const { missing, extra } = res.body.deriveWith(LIST_DIFF, expected, () => {
+    const gotSet = tokenSetOf(res);
+    const expectedSet = new Set(expected);
+    return {
+      missing: expected.filter((t) => !gotSet.has(t)).length,
+      extra: got.filter((t) => !expectedSet.has(t)).length,
+    };
+  });
   expect(
     missing === 0 && extra === 0 && got.length === expected.length,
     `${what} yields a different list (${missing} missing, ${extra} extra, ${got.length} vs ${expected.length} items): ${res.summary}`,

@@ -7,12 +7,12 @@ import { attack, goodRequest, pair, twoUsers, type Attack, type Owner } from '..
 import { decisiveExpectation, expectationOf, judge, type Lists } from '../attacks/judge.js';
 import { materialise, type AttackSecrets } from '../attacks/materialise.js';
 import { readOrder } from '../attacks/precedence.js';
-import type { Principal, WireRequest, WireResponse } from '../attacks/wire.js';
+import { perBody, type Principal, type WireRequest, type WireResponse } from '../attacks/wire.js';
 import { PreconditionError } from '../errors.js';
-import type { HttpResponse } from '../http.js';
+import { bodyKey, type HttpResponse } from '../http.js';
 import type { Exchange } from '../report/types.js';
 import { tokenPath } from '../guard.js';
-import { tokensOf } from './list.js';
+import { tokenSetOf, tokensOf } from './list.js';
 import { defineCheck, type CheckContext } from './types.js';
 
 /**
@@ -57,7 +57,10 @@ const toWire = (res: HttpResponse): WireResponse => ({
   bodyText: res.bodyText,
   ...(res.json !== undefined && { json: res.json }),
   summary: res.summary,
+  body: res.body,
 });
+
+const IS_LIST = bodyKey<WeakMap<ReadonlySet<string>, boolean>>('attacks:is-list');
 
 /**
  * Whose answer it is, for the run's log that the secrets checks judge: a request carrying two users' good
@@ -66,9 +69,12 @@ const toWire = (res: HttpResponse): WireResponse => ({
 function whoseAnswer(lists: Lists, guess: Principal): (res: HttpResponse) => Principal {
   return (res) => {
     if (res.status >= 300) return 'nobody';
-    const got = tokensOf(res);
     const is = (want: ReadonlySet<string> | undefined): boolean =>
-      want !== undefined && got.length === want.size && got.every((t) => want.has(t));
+      want !== undefined &&
+      perBody(IS_LIST, res, want, () => {
+        const got = tokensOf(res);
+        return got.length === want.size && got.every((t) => want.has(t));
+      });
     return is(lists.user) ? 'user' : is(lists.other) ? 'other' : guess;
   };
 }
@@ -89,20 +95,25 @@ async function workingToken(ctx: CheckContext, who: Owner, list: readonly string
 }
 
 /** The users' lists read fresh with Basic (earlier checks may have created and deleted tokens). */
-async function freshLists(ctx: CheckContext): Promise<{ lists: Lists; user: string[]; other: string[] | undefined }> {
-  const read = async (who: Owner): Promise<string[]> => {
+async function freshLists(
+  ctx: CheckContext,
+): Promise<{ lists: Lists; user: readonly string[]; other: readonly string[] | undefined }> {
+  const read = async (who: Owner): Promise<HttpResponse> => {
     const creds = who === 'user' ? ctx.user : ctx.otherUser;
     const res = creds
       ? await ctx.get({ kind: 'basic', user: creds }, { as: who })
       : await ctx.get({ kind: 'x-auth-token', token: await ctx.token() }, { as: who });
     if (res.status !== 200)
       throw new PreconditionError('P_STATE', `the ${who}'s list could not be read: ${res.summary}`);
-    const tokens = tokensOf(res);
-    return tokens;
+    return res;
   };
   const user = await read('user');
   const other = ctx.otherUser ? await read('other') : undefined;
-  return { lists: { user: new Set(user), ...(other && { other: new Set(other) }) }, user, other };
+  return {
+    lists: { user: tokenSetOf(user), ...(other && { other: tokenSetOf(other) }) },
+    user: tokensOf(user),
+    other: other && tokensOf(other),
+  };
 }
 
 /** A token the run created and deleted, for the "revoked" attacks (only with --allow-writes and Basic). */

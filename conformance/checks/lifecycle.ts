@@ -20,7 +20,7 @@ const REQUIRES = ['writes', 'lifecycle', 'basic'] as const;
 const AFTER_CREATE = ['lifecycle-create'];
 const AFTER_DELETE = ['lifecycle-delete'];
 
-async function freshList(ctx: CheckContext<'basic'>): Promise<string[]> {
+async function freshList(ctx: CheckContext<'basic'>): Promise<readonly string[]> {
   const res = await ctx.get({ kind: 'basic', user: ctx.user }, { as: 'user' });
   expectStatus(res, 200);
   return tokensOf(res);

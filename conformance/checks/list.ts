@@ -1,10 +1,23 @@
-import type { HttpResponse } from '../http.js';
+import { bodyKey, type HttpResponse } from '../http.js';
 
 /** The operation's path below the base URL (the spec's `/user/client_tokens`). */
 export const LIST_PATH = '/user/client_tokens';
 
-/** Reads `{"tokens": [...]}` leniently: the shape checks judge the shape, this only needs the strings. */
-export function tokensOf(res: HttpResponse): string[] {
-  const tokens = (res.json as { tokens?: unknown } | undefined)?.tokens;
-  return Array.isArray(tokens) ? tokens.filter((t): t is string => typeof t === 'string') : [];
+const TOKENS = bodyKey<readonly string[]>('list:tokens');
+const TOKEN_SET = bodyKey<ReadonlySet<string>>('list:token-set');
+
+/**
+ * Reads `{"tokens": [...]}` leniently: the shape checks judge the shape, this only needs the strings. Read once
+ * per distinct body (the array is shared by every answer with the same bytes: never to be changed).
+ */
+export function tokensOf(res: Pick<HttpResponse, 'body'>): readonly string[] {
+  return res.body.derive(TOKENS, (body) => {
+    const tokens = (body.parsed.json as { tokens?: unknown } | undefined)?.tokens;
+    return Array.isArray(tokens) ? tokens.filter((t): t is string => typeof t === 'string') : [];
+  });
+}
+
+/** tokensOf as a set (duplicates once), made once per distinct body. */
+export function tokenSetOf(res: Pick<HttpResponse, 'body'>): ReadonlySet<string> {
+  return res.body.derive(TOKEN_SET, () => new Set(tokensOf(res)));
 }

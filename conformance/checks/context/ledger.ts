@@ -4,7 +4,7 @@ import { isTokenForm, MIN_TOKEN_LENGTH, tokenPath } from '../../guard.js';
 import type { HttpResponse } from '../../http.js';
 import { fingerprint } from '../../redact.js';
 import type { Exchange } from '../../report/types.js';
-import { tokensOf } from '../list.js';
+import { tokenSetOf } from '../list.js';
 import { dateSeconds, postMintedAt, runSpan, type ListSnapshot } from './provenance.js';
 import type { Auth } from '../types.js';
 import type { Wire } from './wire.js';
@@ -60,7 +60,7 @@ export interface CleanupOptions {
  */
 function listedIn(res: HttpResponse): ReadonlySet<string> | undefined {
   const tokens = (res.json as { tokens?: unknown } | undefined)?.tokens;
-  return res.status >= 200 && res.status < 300 && Array.isArray(tokens) ? new Set(tokensOf(res)) : undefined;
+  return res.status >= 200 && res.status < 300 && Array.isArray(tokens) ? tokenSetOf(res) : undefined;
 }
 
 /** A list answer beyond doubt with when it was read (its Date header and the local clock), for the cleanup. */

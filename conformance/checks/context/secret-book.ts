@@ -1,4 +1,5 @@
 import type { Credentials } from '../../config.js';
+import { bodyKey, type ResponseBody } from '../../http.js';
 import { findSecretSpellings, type Redactor } from '../../redact.js';
 import type { Auth } from '../types.js';
 
@@ -14,6 +15,8 @@ const MIN_SEARCHED_PASSWORD = 6;
  */
 export class SecretBook {
   readonly #passwords: string[] = [];
+  /** Per distinct body, whether each password was found in it: a body is searched once per password. */
+  readonly #inBody = bodyKey<Map<string, boolean>>('secret-book:passwords-in-body');
 
   constructor(readonly redactor: Redactor) {}
 
@@ -40,10 +43,23 @@ export class SecretBook {
   }
 
   /**
-   * Indexes (into `passwords`) of the passwords that occur in any of the texts, in any spelling: JSON
-   * escapes, URL or HTML encoding, base64, hex, or a long half of it.
+   * Indexes (into `passwords`) of the passwords that occur in a response, in any spelling (JSON escapes, URL
+   * or HTML encoding, base64, hex, or a long half of it): in its body, searched for each password once however
+   * many answers carry the same bytes (a password registered later is searched when first asked), or in
+   * `others` (its headers).
    */
-  passwordHits(texts: readonly string[]): number[] {
-    return this.#passwords.flatMap((p, i) => (texts.some((t) => findSecretSpellings(t, p).length > 0) ? [i] : []));
+  passwordHits(body: ResponseBody, others: readonly string[]): number[] {
+    const known = body.derive(this.#inBody, () => new Map<string, boolean>());
+    const inBody = (p: string): boolean => {
+      let hit = known.get(p);
+      if (hit === undefined) {
+        hit = findSecretSpellings(body.text, p).length > 0;
+        known.set(p, hit);
+      }
+      return hit;
+    };
+    return this.#passwords.flatMap((p, i) =>
+      inBody(p) || others.some((t) => findSecretSpellings(t, p).length > 0) ? [i] : [],
+    );
   }
 }

@@ -10,6 +10,12 @@ const QUOTED_TOKEN_LIKE = /"([A-Za-z0-9_\-+/=]{40,})"/g;
 /** The same for a JSON string already parsed: the whole string. */
 const WHOLE_TOKEN_LIKE = /^[A-Za-z0-9_\-+/=]{40,}$/;
 
+/**
+ * A string of its own, not a slice or a match of a larger text that it would keep alive (V8 makes substrings
+ * of 13 or more characters views of their text). Token-like strings are ASCII, which latin1 carries unchanged.
+ */
+const ownCopy = (t: string): string => Buffer.from(t, 'latin1').toString('latin1');
+
 export class TokenSearch {
   readonly #interned = new Map<string, string>();
 
@@ -17,7 +23,13 @@ export class TokenSearch {
   inText(body: string): string[] {
     const out: string[] = [];
     for (const m of body.matchAll(QUOTED_TOKEN_LIKE)) if (m[1] !== undefined) out.push(this.#intern(m[1]));
-    for (const t of onedataTokensIn(body)) if (!out.includes(t)) out.push(this.#intern(t));
+    // A set beside the array, not out.includes: a text body with 100,000 tokens would make that quadratic.
+    const seen = new Set(out);
+    for (const t of onedataTokensIn(body))
+      if (!seen.has(t)) {
+        seen.add(t);
+        out.push(this.#intern(t));
+      }
     return out;
   }
 
@@ -28,9 +40,13 @@ export class TokenSearch {
    */
   inJson(json: unknown): string[] {
     const out: string[] = [];
+    // The first body with tokens lends its strings to the run: they may be slices of its text (http.ts reads a
+    // plain list that way), which the text then outlives. Tokens first seen later are copied, so that no later
+    // body is kept alive for the sake of one new token.
+    const borrow = this.#interned.size === 0;
     const visit = (s: string): void => {
-      if (WHOLE_TOKEN_LIKE.test(s)) out.push(this.#intern(s));
-      else for (const t of onedataTokensIn(s)) out.push(this.#intern(t));
+      if (WHOLE_TOKEN_LIKE.test(s)) out.push(this.#intern(s, borrow));
+      else for (const t of onedataTokensIn(s)) out.push(this.#intern(t, borrow));
     };
     // A stack, not recursion: a hostile target may nest arrays deeper than the call stack goes.
     const pending: unknown[] = [json];
@@ -56,10 +72,11 @@ export class TokenSearch {
     return out;
   }
 
-  #intern(t: string): string {
+  #intern(t: string, borrow = false): string {
     const interned = this.#interned.get(t);
     if (interned !== undefined) return interned;
-    this.#interned.set(t, t);
-    return t;
+    const own = borrow ? t : ownCopy(t);
+    this.#interned.set(own, own);
+    return own;
   }
 }

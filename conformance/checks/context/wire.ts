@@ -1,6 +1,6 @@
 import type { Credentials } from '../../config.js';
 import { HarnessError } from '../../errors.js';
-import { HttpFailure, type HttpClient, type HttpRequest, type HttpResponse } from '../../http.js';
+import { bodyKey, HttpFailure, type HttpClient, type HttpRequest, type HttpResponse } from '../../http.js';
 import type { Exchange } from '../../report/types.js';
 import { LIST_PATH } from '../list.js';
 import type { Auth, RequestOptions } from '../types.js';
@@ -44,6 +44,8 @@ export interface WireParts {
  */
 export class Wire {
   #unreachable: HarnessError | undefined;
+  /** This wire's own key: what it found in a body was registered with its own secrets. */
+  readonly #found = bodyKey<readonly string[]>('wire:found');
 
   constructor(private readonly parts: WireParts) {}
 
@@ -75,14 +77,19 @@ export class Wire {
       // The cleanup goes out also after the run was interrupted.
       ...(force && { afterAbort: true }),
     };
-    let found: string[] = [];
+    let found: readonly string[] = [];
     let passwordHits: number[] = [];
     try {
       const res = await this.parts.http.send(req, (_req, raw) => {
-        // Runs before the exchange is recorded, so every token seen is masked in its own exchange too.
-        found = 'json' in raw ? search.inJson(raw.json) : search.inText(raw.bodyText);
-        for (const t of found) secrets.addToken(t);
-        passwordHits = secrets.passwordHits([raw.bodyText, ...Object.values(raw.headers)]);
+        // Runs before the exchange is recorded, so every token seen is masked in its own exchange too. Once
+        // per distinct body: an identical answer's tokens are registered already, and its entry in the log
+        // shares the one array instead of holding a copy per answer.
+        found = raw.body.derive(this.#found, () => {
+          const tokens = 'json' in raw ? search.inJson(raw.json) : search.inText(raw.bodyText);
+          for (const t of tokens) secrets.addToken(t);
+          return tokens;
+        });
+        passwordHits = secrets.passwordHits(raw.body, Object.values(raw.headers));
       });
       evidence.push(res.exchange);
       log.record({

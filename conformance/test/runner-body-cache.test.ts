@@ -1,0 +1,174 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { expectSameList } from '../checks/assert.js';
+import { tokenSetOf, tokensOf } from '../checks/list.js';
+import { bodyKey, HttpClient, parseJson, type HttpResponse } from '../http.js';
+import { Redactor } from '../redact.js';
+
+/**
+ * Issue 14 item 5: a body byte-identical to one the run already read is not decoded, parsed or walked again;
+ * a body that differs in any byte is read and judged in full (a server that changes its list between two
+ * requests is still caught).
+ */
+
+const token = (i: number): string => `MDAxNWxvY2F00aW9uIG9uZXpvbmUK${String(i).padStart(40, 'x')}`;
+const list = (n: number, extra: string[] = []): string =>
+  JSON.stringify({ tokens: [...Array.from({ length: n }, (_, i) => token(i)), ...extra] });
+
+describe('runner HTTP layer: one analysis per distinct body', () => {
+  let server: Server;
+  let url: string;
+  /** What the server answers next: its body and headers. */
+  let next: { body: Buffer | string; headers?: Record<string, string> } = { body: '' };
+  const clients: HttpClient[] = [];
+  const client = (): HttpClient => {
+    const c = new HttpClient({ timeoutMs: 5000, redactor: new Redactor() });
+    clients.push(c);
+    return c;
+  };
+  const get = (c: HttpClient): Promise<HttpResponse> => c.send({ method: 'GET', url: `${url}/user/client_tokens` });
+
+  before(async () => {
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...next.headers }).end(next.body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('reads an identical body once: the answers share its text, JSON and what was derived from it', async () => {
+    const c = client();
+    next = { body: list(500) };
+    const derived = bodyKey<number>('test:derivations');
+    let derivations = 0;
+    const derive = (res: HttpResponse): number => res.body.derive(derived, () => ++derivations);
+    const a = await get(c);
+    const b = await get(c);
+    expect(c.bodyStats).to.deep.equal({ analysed: 1, reused: 1 });
+    expect(b.body).to.equal(a.body);
+    expect(b.bodyText).to.equal(a.bodyText);
+    expect(b.json).to.equal(a.json);
+    expect(derive(a)).to.equal(1);
+    expect(derive(b)).to.equal(1);
+    expect(tokensOf(b)).to.equal(tokensOf(a));
+    expect(tokenSetOf(b)).to.equal(tokenSetOf(a));
+    expect(derivations).to.equal(1);
+  });
+
+  it('reads a body that differs in one byte in full, and judges it on its own', async () => {
+    const c = client();
+    const before = list(500);
+    next = { body: before };
+    const first = await get(c);
+    expect(() => {
+      expectSameList(first, tokensOf(first), 'the list');
+    }).not.to.throw();
+    // The same length, one character changed: only the bytes can tell the two bodies apart.
+    const at = before.lastIndexOf('x');
+    next = { body: `${before.slice(0, at)}y${before.slice(at + 1)}` };
+    const changed = await get(c);
+    expect(c.bodyStats).to.deep.equal({ analysed: 2, reused: 0 });
+    expect(changed.body).not.to.equal(first.body);
+    expect(changed.bodyText).to.have.length(first.bodyText.length);
+    expect(() => {
+      expectSameList(changed, tokensOf(first), 'the list');
+    }).to.throw(/1 missing, 1 extra/);
+    // And back: the first body is still known, with its own verdict.
+    next = { body: before };
+    const again = await get(c);
+    expect(again.body).to.equal(first.body);
+    expect(() => {
+      expectSameList(again, tokensOf(first), 'the list');
+    }).not.to.throw();
+  });
+
+  it('takes the same bytes under another content-coding for another body', async () => {
+    const c = client();
+    const body = list(3);
+    next = { body: gzipSync(body), headers: { 'content-encoding': 'gzip' } };
+    const zipped = await get(c);
+    next = { body: gzipSync(body) };
+    const raw = await get(c);
+    expect(c.bodyStats.analysed).to.equal(2);
+    expect(zipped.json).to.deep.equal(JSON.parse(body));
+    expect(raw.json).to.equal(undefined);
+    expect(raw.jsonError).to.match(/^not JSON/);
+  });
+
+  it('keeps answering identical bodies from one analysis however often they come', async () => {
+    const c = client();
+    next = { body: list(50) };
+    for (let i = 0; i < 20; i++) await get(c);
+    expect(c.bodyStats).to.deep.equal({ analysed: 1, reused: 19 });
+  });
+});
+
+describe('runner HTTP layer: the plain list read without JSON.parse', () => {
+  const tokenChars = fc.string({
+    // Printable ASCII the fast path reads, and what sends it to JSON.parse: quotes, escapes, controls, non-ASCII.
+    unit: fc.constantFrom(
+      'a',
+      'Z',
+      '0',
+      '9',
+      '_',
+      '-',
+      '+',
+      '/',
+      '=',
+      ' ',
+      '~',
+      '{',
+      ']',
+      "'",
+      '"',
+      '\\',
+      '\n',
+      'é',
+      '\u2028',
+    ),
+    maxLength: 20,
+  });
+
+  it('gives exactly what JSON.parse gives, or the same error, for any text shaped like a list', () => {
+    const shaped = fc.oneof(
+      fc.array(tokenChars, { maxLength: 5 }).map((ts) => JSON.stringify({ tokens: ts })),
+      fc
+        .tuple(
+          fc.array(tokenChars, { maxLength: 5 }),
+          fc.constantFrom('', ' ', '\n', '\r\n\t ', ','),
+          fc.constantFrom('', ' ', ']', '}', '"'),
+        )
+        .map(([ts, tail, cut]) => `{"tokens":[${ts.map((t) => `"${t}"`).join(',')}${cut}]}${tail}`),
+      fc.string({ unit: fc.constantFrom('{', '}', '[', ']', '"', ',', 'a', ' ', 't', 'o', 'k', 'e', 'n', 's', ':') }),
+    );
+    fc.assert(
+      fc.property(shaped, (text) => {
+        let expected: { json?: unknown; jsonError?: string };
+        if (text === '') expected = { jsonError: 'empty body' };
+        else
+          try {
+            expected = { json: JSON.parse(text) as unknown };
+          } catch (e) {
+            expected = { jsonError: `not JSON: ${(e as Error).message}` };
+          }
+        expect(parseJson(text)).to.deep.equal(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads a list as Onezone writes it, also empty or with a trailing newline', () => {
+    const text = list(3);
+    expect(parseJson(text)).to.deep.equal({ json: JSON.parse(text) as unknown });
+    expect(parseJson('{"tokens":[]}\n')).to.deep.equal({ json: { tokens: [] } });
+  });
+});
