@@ -5,37 +5,16 @@ import { formatJson } from '../report/formatters/json.js';
 import { formatMarkdown } from '../report/formatters/markdown.js';
 import type { ReportDocument } from '../report/types.js';
 import { runConformance } from '../run.js';
-import { startStandin, type RunningStandin, type StandinOptions } from '../standin/server.js';
+import type { RunningStandin } from '../standin/server.js';
+import { standinRunConfig, withStandin } from './support/run.js';
 
 /**
  * The generated checks end to end: a generated failure is shrunk, replayed by its seed, and shown (redacted) in
  * every report format; faithful stand-ins pass a deeper run than the default.
  */
 
-function configFor(s: RunningStandin, over: Partial<RunConfig> = {}): RunConfig {
-  const [user, other] = s.users;
-  if (!user || !other) throw new Error('two users expected');
-  return {
-    target: s.url,
-    user,
-    otherUser: other,
-    insecure: false,
-    allowWrites: true,
-    profile: 'onezone-17.06',
-    timeoutMs: 3000,
-    embedded: false,
-    ...over,
-  };
-}
-
-async function withStandin<T>(opts: StandinOptions, fn: (s: RunningStandin) => Promise<T>): Promise<T> {
-  const s = await startStandin(opts);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+const configFor = (s: RunningStandin, over: Partial<RunConfig> = {}): RunConfig =>
+  standinRunConfig(s, { timeoutMs: 3000, ...over });
 
 const check = (r: ReportDocument, id: string) => {
   const c = r.checks.find((x) => x.id === id);

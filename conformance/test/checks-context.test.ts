@@ -1,13 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { expect } from 'chai';
 import { factKey, FactStore } from '../checks/context/facts.js';
-import { CheckSession } from '../checks/context/session.js';
-import { compileSchemas } from '../checks/schemas.js';
-import { HttpClient } from '../http.js';
-import { getProfile } from '../profiles.js';
-import { Redactor } from '../redact.js';
 import type { Exchange } from '../report/types.js';
+import { sessionAgainst } from './support/session.js';
 
 /** The check context's memoised facts (issue 10 item 2): keyed by identity, evidence for every reader, forgotten by the ledger. */
 
@@ -63,16 +58,11 @@ describe('FactStore', () => {
 });
 
 describe('CheckSession: the ledger keeps the memoised lists true', () => {
-  let server: Server | undefined;
-  after(async () => {
-    await new Promise((r) => server?.close(r));
-  });
-
   it("reads the user's list again after a check created a token, and the cleanup deletes it", async () => {
     const tokens: string[] = ['MDAxtokenoneaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'];
     let gets = 0;
     const deleted: string[] = [];
-    server = createServer((req, res) => {
+    const handler: RequestListener = (req, res) => {
       if (req.method === 'POST') {
         const t = `createdtoken${tokens.length}bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb`;
         tokens.unshift(t);
@@ -86,20 +76,8 @@ describe('CheckSession: the ledger keeps the memoised lists true', () => {
         gets++;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ tokens }));
       }
-    });
-    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-    const redactor = new Redactor();
-    const http = new HttpClient({ timeoutMs: 2000, redactor });
-    const profile = getProfile('onezone-17.06');
-    const session = new CheckSession({
-      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/onezone`,
-      http,
-      redactor,
-      profile,
-      schemas: compileSchemas(profile.specVersion),
-      user: { name: 'alice', password: 'alice-password' },
-      allowWrites: true,
-    });
+    };
+    const { session, close } = await sessionAgainst(handler, { allowWrites: true });
     try {
       const ctx = session.contextFor(['basic', 'writes'], []);
       expect((await ctx.userList()).tokens).to.have.length(1);
@@ -112,7 +90,7 @@ describe('CheckSession: the ledger keeps the memoised lists true', () => {
       expect(await session.cleanup()).to.deep.equal([]);
       expect(deleted).to.deep.equal([token]);
     } finally {
-      await http.close();
+      await close();
     }
   });
 });

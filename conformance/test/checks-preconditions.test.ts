@@ -1,20 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { CheckSession } from '../checks/context/session.js';
 import { CHECKS, CHECK_IDS, checkById } from '../checks/index.js';
 import { unmetDependency, unmetPrecondition } from '../checks/preconditions.js';
-import { compileSchemas } from '../checks/schemas.js';
 import { defineCheck } from '../checks/types.js';
-import { HttpClient } from '../http.js';
 import { capabilitiesOf, getProfile, PROFILES } from '../profiles.js';
-import { Redactor } from '../redact.js';
 import { executeCheck, executionOrder } from '../run.js';
 import { loadSpec, onezoneExpectationsOf } from '../spec.js';
+import { ALICE, sessionAgainst } from './support/session.js';
 
 /** Preconditions are data (issue 10 item 3): requirements, capabilities from the spec, dependencies. */
-
-const ALICE = { name: 'alice', password: 'alice-unit-password' };
 
 describe('check preconditions', () => {
   it('derives the profile-dependent capabilities from x-onezone-expectations', () => {
@@ -114,30 +107,14 @@ describe('check preconditions', () => {
 });
 
 describe('a token that cannot be created for a check that needs one', () => {
-  let server: Server | undefined;
-  after(async () => {
-    await new Promise((r) => server?.close(r));
-  });
-
   it('skips the check with P_NO_TOKEN and the POST as evidence, instead of failing it', async () => {
-    server = createServer((req, res) => {
-      if (req.method === 'POST') res.writeHead(500).end('{"error":"internal"}');
-      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"tokens":[]}');
-    });
-    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/onezone`;
-    const redactor = new Redactor();
-    const http = new HttpClient({ timeoutMs: 2000, redactor });
-    const profile = getProfile('onezone-17.06');
-    const session = new CheckSession({
-      baseUrl: base,
-      http,
-      redactor,
-      profile,
-      schemas: compileSchemas(profile.specVersion),
-      user: ALICE,
-      allowWrites: true,
-    });
+    const { session, close } = await sessionAgainst(
+      (req, res) => {
+        if (req.method === 'POST') res.writeHead(500).end('{"error":"internal"}');
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"tokens":[]}');
+      },
+      { allowWrites: true },
+    );
     try {
       const check = checkById('auth-token-x-auth-token');
       if (!check) throw new Error('no check');
@@ -147,7 +124,7 @@ describe('a token that cannot be created for a check that needs one', () => {
       expect(o.exchanges.map((x) => x.request.method)).to.include('POST');
     } finally {
       await session.cleanup();
-      await http.close();
+      await close();
     }
   });
 });

@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expect } from 'chai';
 import { restObstacle } from '../checks/caveats.js';
 import { CheckSession } from '../checks/context/session.js';
@@ -13,6 +12,8 @@ import { Redactor } from '../redact.js';
 import { executeCheck, runConformance, type CheckOutcome } from '../run.js';
 import { startStandin } from '../standin/server.js';
 import { mintToken, serializeToken } from '../token/index.js';
+import { standinRunConfig, withStandin } from './support/run.js';
+import { ALICE_BASIC, sessionAgainst } from './support/session.js';
 
 /**
  * Issue 12 item 1: tokens recognised by decoding, not by the `MDAx` prefix; a listed token chosen by its caveats
@@ -64,8 +65,7 @@ describe('caveats that keep a token from authenticating a REST request', () => {
 });
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-const ALICE = { name: 'alice', password: 'alice-unit-password' };
-const BASIC = 'Basic ' + Buffer.from(`${ALICE.name}:${ALICE.password}`).toString('base64');
+const BASIC = ALICE_BASIC;
 
 async function judge(
   id: string,
@@ -73,29 +73,14 @@ async function judge(
   allowWrites = false,
   profileId: ProfileId = 'onezone-20.02',
 ): Promise<CheckOutcome> {
-  const server = createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/onezone`;
-  const redactor = new Redactor();
-  const http = new HttpClient({ timeoutMs: 2000, redactor });
-  const profile = getProfile(profileId);
-  const session = new CheckSession({
-    baseUrl: base,
-    http,
-    redactor,
-    profile,
-    schemas: compileSchemas(profile.specVersion),
-    user: ALICE,
-    allowWrites,
-  });
+  const { session, close } = await sessionAgainst(handler, { profile: profileId, allowWrites });
   try {
     const check = checkById(id);
     if (!check) throw new Error(`no check ${id}`);
     return await executeCheck(check, session);
   } finally {
     await session.cleanup();
-    await http.close();
-    await new Promise((r) => server.close(r));
+    await close();
   }
 }
 
@@ -197,25 +182,14 @@ describe('the runner against a lived-in stand-in with a broken time caveat', fun
   this.timeout(20000);
 
   it('fails auth-token-same-user: an expired listed token authenticates', async () => {
-    const s = await startStandin({ version: '20.02', account: 'lived-in', faults: ['time-caveat-not-verified'] });
-    try {
-      const [user] = s.users;
-      if (!user) throw new Error('no user');
-      const r = await runConformance({
-        target: s.url,
-        user,
-        insecure: false,
-        allowWrites: false,
-        profile: 'onezone-20.02',
-        timeoutMs: 2000,
-        embedded: false,
-      });
+    await withStandin({ version: '20.02', account: 'lived-in', faults: ['time-caveat-not-verified'] }, async (s) => {
+      const r = await runConformance(
+        standinRunConfig(s, { allowWrites: false, profile: 'onezone-20.02' }, { withOther: false }),
+      );
       const same = r.checks.find((c) => c.id === 'auth-token-same-user');
       expect(same?.status, same?.message).to.equal('failed');
       expect(r.exitCode).to.equal(1);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
@@ -280,25 +254,14 @@ describe('a failed token check names the token it stood on', function () {
   this.timeout(20000);
 
   it('says which token and why in the failure message, not only in a pass', async () => {
-    const s = await startStandin({ version: '21.02', account: 'lived-in', faults: ['macaroon-header-unsupported'] });
-    try {
-      const [user] = s.users;
-      if (!user) throw new Error('no user');
-      const r = await runConformance({
-        target: s.url,
-        user,
-        insecure: false,
-        allowWrites: false,
-        profile: 'onezone-21.02',
-        timeoutMs: 2000,
-        embedded: false,
-      });
+    await withStandin({ version: '21.02', account: 'lived-in', faults: ['macaroon-header-unsupported'] }, async (s) => {
+      const r = await runConformance(
+        standinRunConfig(s, { allowWrites: false, profile: 'onezone-21.02' }, { withOther: false }),
+      );
       const c = r.checks.find((x) => x.id === 'auth-token-macaroon-header');
       expect(c?.status).to.equal('failed');
       expect(c?.message).to.match(/\[authenticated with token #[0-9a-f]{8}, listed #\d+ of \d+ \(passed over: /);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 

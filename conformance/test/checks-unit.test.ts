@@ -3,12 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { checkById } from '../checks/index.js';
 import { compileSchemas } from '../checks/schemas.js';
-import { CheckSession } from '../checks/context/session.js';
-import { HttpClient } from '../http.js';
-import { getProfile, type ProfileId } from '../profiles.js';
-import { findSecretSpellings, Redactor } from '../redact.js';
+import type { ProfileId } from '../profiles.js';
+import { findSecretSpellings } from '../redact.js';
 import { mintToken, serializeToken } from '../token/index.js';
 import { executeCheck, type CheckOutcome } from '../run.js';
+import { ALICE, ALICE_BASIC, sessionAgainst } from './support/session.js';
 
 /**
  * Single checks against tiny programmable servers: each rule shown failing on a response that breaks exactly
@@ -17,8 +16,7 @@ import { executeCheck, type CheckOutcome } from '../run.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-const ALICE = { name: 'alice', password: 'alice-unit-password' };
-const BASIC = 'Basic ' + Buffer.from(`${ALICE.name}:${ALICE.password}`).toString('base64');
+const BASIC = ALICE_BASIC;
 const TOKENS = [
   'MDAxNWxvY2F00aW9uIG9uZXpvbmUKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   'MDAxNWxvY2F00aW9uIG9uZXpvbmUKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
@@ -191,39 +189,17 @@ const TABLE: ReadonlyArray<readonly [string, ServerName, Expected, ProfileId?]> 
 ];
 
 describe('single checks against programmable servers', function () {
-  const servers: Server[] = [];
-  after(async () => {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  });
-
   async function judge(id: string, handler: Handler, profileId: ProfileId = 'onezone-17.06'): Promise<CheckOutcome> {
-    const server = createServer(handler);
-    servers.push(server);
-    await new Promise<void>((r) => {
-      server.listen(0, '127.0.0.1', r);
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/onezone`;
-    const redactor = new Redactor();
-    const http = new HttpClient({ timeoutMs: 2000, redactor });
-    const profile = getProfile(profileId);
-    const session = new CheckSession({
-      baseUrl: base,
-      http,
-      redactor,
-      profile,
-      schemas: compileSchemas(profile.specVersion),
-      user: ALICE,
-      allowWrites: false,
-    });
-    const check = checkById(id);
-    if (!check) throw new Error(`no check ${id}`);
+    const { session, close } = await sessionAgainst(handler, { profile: profileId });
     try {
+      const check = checkById(id);
+      if (!check) throw new Error(`no check ${id}`);
       // Checks that judge the run judge what earlier checks saw: run a request-making check first.
       const before = checkById('auth-basic-wrong-password');
       if (check.judgesTheRun && before) await executeCheck(before, session);
       return await executeCheck(check, session);
     } finally {
-      await http.close();
+      await close();
     }
   }
 

@@ -1,12 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { buildDocsHtml, selfContainedPage } from '../tools/docs-html.js';
-import { cannotRun } from './support/cannot-run.js';
-import { blockNetwork, launchChromium, type TestBrowser } from './support/chromium.js';
+import { openOffline, type TestBrowser } from './support/chromium.js';
 
 /**
  * `docs html` renders the spec into one self-contained page: prerendered (readable without scripts), Redoc
@@ -74,24 +72,10 @@ describe('docs html', function () {
     let browser: TestBrowser | undefined;
     let page: Page;
     let blocked: string[] = [];
-    const problems: string[] = [];
+    let problems: string[] = [];
 
     before(async function () {
-      try {
-        browser = await launchChromium();
-      } catch (e) {
-        cannotRun(
-          this,
-          `headless Chromium from @sparticuz/chromium did not start: ${(e as Error).message.split('\n')[0] ?? ''}`,
-        );
-      }
-      blocked = await blockNetwork(browser.context);
-      page = browser.context.pages()[0] ?? (await browser.context.newPage());
-      page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-      });
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      ({ browser, page, blocked, problems } = await openOffline(this, file));
     });
     after(async () => {
       await browser?.close();

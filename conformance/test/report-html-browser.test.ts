@@ -1,14 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { fromRoot } from '../paths.js';
 import { formatHtml } from '../report/formatters/html.js';
 import type { ReportDocument } from '../report/types.js';
-import { cannotRun } from './support/cannot-run.js';
-import { blockNetwork, launchChromium, type TestBrowser } from './support/chromium.js';
+import { openOffline, type TestBrowser } from './support/chromium.js';
 
 /**
  * report.html in a real headless Chromium (from npm, see support/chromium.ts) with the network blocked: it
@@ -25,30 +23,15 @@ describe('report.html in headless Chromium', function () {
   let browser: TestBrowser | undefined;
   let pageDir: string | undefined;
   let page: Page;
-  const problems: string[] = [];
-  const requests: string[] = [];
+  let problems: string[] = [];
+  let requests: string[] = [];
   let blocked: string[] = [];
 
   before(async function () {
-    try {
-      browser = await launchChromium();
-    } catch (e) {
-      cannotRun(
-        this,
-        `headless Chromium from @sparticuz/chromium did not start: ${(e as Error).message.split('\n')[0] ?? ''}`,
-      );
-    }
-    blocked = await blockNetwork(browser.context);
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
-    page.on('request', (r) => requests.push(r.url()));
     pageDir = mkdtempSync(join(tmpdir(), 'report-html-'));
     const file = join(pageDir, 'report.html');
     writeFileSync(file, formatHtml(fixture('report-fail.json')));
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    ({ browser, page, blocked, problems, requests } = await openOffline(this, file));
   });
 
   after(async () => {

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { startStandin, type RunningStandin } from '../standin/server.js';
-import { commandArgs, commandEnv } from './support/command.js';
+import { listOf } from '../standin/testkit.js';
+import { spawnWritingRun } from './support/command.js';
 import { proxyTo, type HostileServer } from './support/hostile.js';
 
 /**
@@ -9,15 +9,6 @@ import { proxyTo, type HostileServer } from './support/hostile.js';
  * closed), SIGTERM, a second Ctrl-C while the cleanup runs, and a Ctrl-C that lands while the POST is in flight
  * (the target created the token, the runner never heard of it).
  */
-
-async function listOf(s: RunningStandin): Promise<string[]> {
-  const u = s.users[0];
-  if (!u) throw new Error('no user');
-  const res = await fetch(`${s.url}/user/client_tokens`, {
-    headers: { authorization: 'Basic ' + Buffer.from(`${u.name}:${u.password}`).toString('base64') },
-  });
-  return ((await res.json()) as { tokens: string[] }).tokens;
-}
 
 describe('runner interrupted by signals: cleanup', function () {
   this.timeout(40000);
@@ -53,27 +44,7 @@ describe('runner interrupted by signals: cleanup', function () {
     const url = proxy.url + new URL(s.url).pathname;
     const [u, o] = s.users;
     if (!u || !o) throw new Error('two users expected');
-    const child = spawn(
-      process.execPath,
-      commandArgs(
-        'run',
-        '--target',
-        url,
-        '--user',
-        `${u.name}:${u.password}`,
-        '--allow-writes',
-        '--timeout',
-        '10000',
-        '--report-dir',
-        '/tmp/oz-interrupt-unused',
-      ),
-      { env: commandEnv(), stdio: 'ignore' },
-    );
-    const exited = new Promise<number | null>((r) => {
-      child.on('close', (code, signal) => {
-        r(code ?? (signal ? -1 : null));
-      });
-    });
+    const { child, exited } = spawnWritingRun(url, u);
     await held;
     for (const sig of signals) child.kill(sig);
     const code = await exited;

@@ -3,7 +3,9 @@ import type { RunConfig } from '../config.js';
 import type { ReportDocument } from '../report/types.js';
 import { runConformance } from '../run.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
+import { listOf } from '../standin/testkit.js';
 import { proxyTo, type HostileServer, type Rewrite } from './support/hostile.js';
+import { standinRunConfig } from './support/run.js';
 import type { IncomingMessage } from 'node:http';
 import { LIST_PATH } from '../checks/list.js';
 
@@ -13,30 +15,8 @@ import { LIST_PATH } from '../checks/list.js';
  * made in time, is reported with the token's fingerprint and the DELETE to send by hand.
  */
 
-async function listOf(s: RunningStandin, who = 0): Promise<string[]> {
-  const u = s.users[who];
-  if (!u) throw new Error('no user');
-  const res = await fetch(`${s.url}/user/client_tokens`, {
-    headers: { authorization: 'Basic ' + Buffer.from(`${u.name}:${u.password}`).toString('base64') },
-  });
-  return ((await res.json()) as { tokens: string[] }).tokens;
-}
-
-function configFor(s: RunningStandin, target: string, over: Partial<RunConfig> = {}): RunConfig {
-  const [user, other] = s.users;
-  if (!user || !other) throw new Error('the stand-in must seed two users');
-  return {
-    target,
-    user: { name: user.name, password: user.password },
-    otherUser: { name: other.name, password: other.password },
-    insecure: false,
-    allowWrites: true,
-    profile: 'onezone-17.06',
-    timeoutMs: 2000,
-    embedded: false,
-    ...over,
-  };
-}
+const configFor = (s: RunningStandin, target: string, over: Partial<RunConfig> = {}): RunConfig =>
+  standinRunConfig(s, over, { target });
 
 const codes = (r: ReportDocument): string[] => r.errors.map((e) => e.code);
 const cleanupText = (r: ReportDocument): string =>
@@ -153,6 +133,25 @@ describe('cleanup of created tokens', function () {
   describe('a target whose lists lie', () => {
     const deletesOf = (p: HostileServer | undefined): string[] =>
       (p?.seen ?? []).filter((r) => r.method === 'DELETE').map((r) => r.path);
+    const timeoutMs = 600;
+
+    /**
+     * The target creates the token of the run's first POST but answers after --timeout (so the run cannot name
+     * it), and its lists lie as `lie` says, given that token once the POST has been answered.
+     */
+    const doubtfulPost = async (
+      lie: (runs: string | undefined) => (tokens: string[]) => string[],
+    ): Promise<{ target: string; runs: () => string | undefined }> => {
+      let runs: string | undefined;
+      const target = await through((req, status, body) => {
+        if (req.method === 'POST' && runs === undefined) {
+          runs = postedToken(body);
+          return { delayMs: timeoutMs + 300 };
+        }
+        return lyingList(req, status, body, lie(runs));
+      });
+      return { target, runs: () => runs };
+    };
 
     it('leaving out the tokens the run created: each is still deleted by the token the POST gave', async () => {
       const before = [await listOf(s, 0), await listOf(s, 1)];
@@ -188,21 +187,12 @@ describe('cleanup of created tokens', function () {
       // A token of POST form the user made 200 days ago: new to the list only because the list hid it.
       const own = s.tokenKinds(alice).find((t) => t.kind === 'revoked')?.token ?? '';
       expect(own).to.have.length.above(100);
-      const timeoutMs = 600;
-      let runs: string | undefined;
-      const target = await through((req, status, body) => {
-        if (req.method === 'POST' && runs === undefined) {
-          // The target creates the run's token, answers too late, and from now on lists the user's token
-          // instead of the run's.
-          runs = postedToken(body);
-          return { delayMs: timeoutMs + 300 };
-        }
-        return lyingList(req, status, body, (ts) =>
-          runs === undefined ? ts.filter((t) => t !== own) : ts.filter((t) => t !== runs),
-        );
-      });
+      // Until the POST, the list hides the user's token; from then on it shows it instead of the run's.
+      const { target, runs } = await doubtfulPost(
+        (posted) => (ts) => (posted === undefined ? ts.filter((t) => t !== own) : ts.filter((t) => t !== posted)),
+      );
       const r = await runConformance(configFor(s, target, { timeoutMs, profile: 'onezone-21.02' }));
-      expect(runs).to.be.a('string');
+      expect(runs()).to.be.a('string');
       expect(deletesOf(proxy).filter((p) => p.includes(own))).to.deep.equal([]);
       expect(s.tokenKinds(alice).map((t) => t.token)).to.include(own);
       expect(cleanupText(r)).to.match(/new to the list after 1 POST\(s\) of unknown outcome.*none of them was deleted/);
@@ -210,17 +200,9 @@ describe('cleanup of created tokens', function () {
     });
 
     it('showing no new token after a POST of unknown outcome: says that one may be left behind', async () => {
-      const timeoutMs = 600;
-      let runs: string | undefined;
-      const target = await through((req, status, body) => {
-        if (req.method === 'POST' && runs === undefined) {
-          runs = postedToken(body);
-          return { delayMs: timeoutMs + 300 };
-        }
-        return lyingList(req, status, body, (ts) => ts.filter((t) => t !== runs));
-      });
+      const { target, runs } = await doubtfulPost((posted) => (ts) => ts.filter((t) => t !== posted));
       const r = await runConformance(configFor(s, target, { timeoutMs }));
-      expect(runs).to.be.a('string');
+      expect(runs()).to.be.a('string');
       expect(cleanupText(r)).to.match(/1 POST\(s\) for \S+ ended without a usable answer.*no new token is listed/);
       expect(cleanupText(r)).to.match(/list them with GET \/api\/v3\/onezone\/user\/client_tokens/);
     });

@@ -4,37 +4,16 @@ import type { RunConfig } from '../config.js';
 import type { ReportDocument } from '../report/types.js';
 import { runConformance } from '../run.js';
 import { FAULTS } from '../standin/faults.js';
-import { startStandin, type RunningStandin, type StandinOptions } from '../standin/server.js';
+import type { RunningStandin } from '../standin/server.js';
+import { standinRunConfig, withStandin } from './support/run.js';
 
 /**
  * The heart of "done": the runner passes against a faithful stand-in, reports 17.06.2's quirks as warnings,
  * and under every fault switch fails exactly the checks that the fault table says catch it.
  */
 
-function configFor(s: RunningStandin, over: Partial<RunConfig> = {}, withOther = true): RunConfig {
-  const [user, other] = s.users;
-  if (!user || !other) throw new Error('the stand-in must seed two users');
-  return {
-    target: s.url,
-    user: { name: user.name, password: user.password },
-    ...(withOther && { otherUser: { name: other.name, password: other.password } }),
-    insecure: false,
-    allowWrites: true,
-    profile: 'onezone-17.06',
-    timeoutMs: 2000,
-    embedded: false,
-    ...over,
-  };
-}
-
-async function withStandin<T>(opts: StandinOptions, fn: (s: RunningStandin) => Promise<T>): Promise<T> {
-  const s = await startStandin(opts);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+const configFor = (s: RunningStandin, over: Partial<RunConfig> = {}, withOther = true): RunConfig =>
+  standinRunConfig(s, over, { withOther });
 
 const statusOf = (r: ReportDocument, id: string): string | undefined => r.checks.find((c) => c.id === id)?.status;
 

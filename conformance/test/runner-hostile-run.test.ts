@@ -5,6 +5,7 @@ import { HarnessError } from '../errors.js';
 import type { ReportDocument } from '../report/types.js';
 import { runConformance } from '../run.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
+import { listOf } from '../standin/testkit.js';
 import { endlessBody, fixed, proxyTo, rawServer, type HostileServer } from './support/hostile.js';
 
 /**
@@ -42,15 +43,6 @@ const notPassed = (r: ReportDocument): string =>
     .filter((c) => c.status !== 'passed')
     .map((c) => `${c.id}: ${c.status} ${c.code ?? ''} ${c.message}`)
     .join('\n') + (r.errors.length ? '\nerrors: ' + JSON.stringify(r.errors) : '');
-
-async function listOf(s: RunningStandin): Promise<string[]> {
-  const u = s.users[0];
-  if (!u) throw new Error('no user');
-  const res = await fetch(`${s.url}/user/client_tokens`, {
-    headers: { authorization: 'Basic ' + Buffer.from(`${u.name}:${u.password}`).toString('base64') },
-  });
-  return ((await res.json()) as { tokens: string[] }).tokens;
-}
 
 const hasCredentials = (headers: string): boolean => /authorization|x-auth-token|macaroon/i.test(headers);
 

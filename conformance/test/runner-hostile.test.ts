@@ -2,11 +2,12 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { HarnessError } from '../errors.js';
 import { checkTokenArgument, isOperationUrl, tokenPath } from '../guard.js';
-import { HttpClient, HttpFailure } from '../http.js';
+import { HttpClient } from '../http.js';
 import { Redactor } from '../redact.js';
 import {
   brokenChunking,
   endlessBody,
+  failure,
   fixed,
   manyHeaders,
   rawServer,
@@ -18,16 +19,6 @@ import {
  * A target that breaks HTTP, answers without end, or chooses values that would steer a request gets a stable
  * harness code of its own: never a crash, never E_INTERNAL ("a bug in the suite"), never a request it chose.
  */
-
-async function failure(p: Promise<unknown>): Promise<HttpFailure> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(HarnessError);
-    return e as HttpFailure;
-  }
-  throw new Error('expected a harness error');
-}
 
 describe('runner against hostile HTTP', function () {
   this.timeout(20000);

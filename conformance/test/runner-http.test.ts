@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { HarnessError } from '../errors.js';
-import { HttpClient, HttpFailure } from '../http.js';
+import { HttpClient } from '../http.js';
 import { Redactor } from '../redact.js';
+import { failure } from './support/hostile.js';
 
 /** Transport failures are reported as what they are, with stable codes and a redacted exchange. */
 
@@ -14,16 +14,6 @@ function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: 
       resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
     });
   });
-}
-
-async function failure(p: Promise<unknown>): Promise<HttpFailure> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(HarnessError);
-    return e as HttpFailure;
-  }
-  throw new Error('expected a harness error');
 }
 
 describe('runner HTTP layer', () => {

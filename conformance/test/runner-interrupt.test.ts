@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { startStandin, type RunningStandin } from '../standin/server.js';
-import { commandArgs, commandEnv } from './support/command.js';
+import { listOf } from '../standin/testkit.js';
+import { spawnWritingRun } from './support/command.js';
 
 /**
  * The runner removes what it created also when it is interrupted: a proxy in front of the stand-in lets the
@@ -20,15 +20,6 @@ function forward(target: URL, req: IncomingMessage, res: ServerResponse): void {
     },
   );
   req.pipe(up);
-}
-
-async function listOf(s: RunningStandin): Promise<string[]> {
-  const u = s.users[0];
-  if (!u) throw new Error('no user');
-  const res = await fetch(`${s.url}/user/client_tokens`, {
-    headers: { authorization: 'Basic ' + Buffer.from(`${u.name}:${u.password}`).toString('base64') },
-  });
-  return ((await res.json()) as { tokens: string[] }).tokens;
 }
 
 describe('runner interrupted (SIGINT)', function () {
@@ -69,27 +60,7 @@ describe('runner interrupted (SIGINT)', function () {
     const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}`;
     const [u, o] = s.users;
     if (!u || !o) throw new Error('two users expected');
-    const child = spawn(
-      process.execPath,
-      commandArgs(
-        'run',
-        '--target',
-        url,
-        '--user',
-        `${u.name}:${u.password}`,
-        '--allow-writes',
-        '--timeout',
-        '10000',
-        '--report-dir',
-        '/tmp/oz-interrupt-unused',
-      ),
-      { env: commandEnv(), stdio: 'ignore' },
-    );
-    const exited = new Promise<number | null>((r) => {
-      child.on('close', (code, signal) => {
-        r(code ?? (signal ? -1 : null));
-      });
-    });
+    const { child, exited } = spawnWritingRun(url, u);
     await createdSeen;
     expect((await listOf(s)).length).to.equal(before.length + 1);
     child.kill('SIGINT');

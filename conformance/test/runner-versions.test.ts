@@ -5,6 +5,7 @@ import type { ReportDocument } from '../report/types.js';
 import { runConformance } from '../run.js';
 import { startStandin, type OnezoneVersion, type RunningStandin } from '../standin/server.js';
 import type { AccountKind } from '../standin/types.js';
+import { standinRunConfig } from './support/run.js';
 
 /**
  * Version profiles (issue #7): each profile passes against the stand-in of its version, fails (exit 1) against
@@ -40,20 +41,8 @@ const MISMATCHES: ReadonlyArray<[ProfileId, OnezoneVersion, string[]]> = [
   ['onezone-20.02', '19.02', ['shape-error-bodies']], // 19.02's error objects lack the description 20.02 requires
 ];
 
-function configFor(s: RunningStandin, profile: RunConfig['profile'], allowWrites = true): RunConfig {
-  const [user, other] = s.users;
-  if (!user || !other) throw new Error('two users expected');
-  return {
-    target: s.url,
-    user,
-    otherUser: other,
-    insecure: false,
-    allowWrites,
-    profile,
-    timeoutMs: 2000,
-    embedded: false,
-  };
-}
+const configFor = (s: RunningStandin, profile: RunConfig['profile'], allowWrites = true): RunConfig =>
+  standinRunConfig(s, { profile, allowWrites });
 
 async function runAgainst(
   version: OnezoneVersion,

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { fromRoot } from '../paths.js';
 import { StandinError } from '../standin/errors.js';
-import { startStandin, type RunningStandin, type StandinOptions, type StandinSwitches } from '../standin/server.js';
+import type { RunningStandin, StandinSwitches } from '../standin/server.js';
 import { asUser, basic, call, createToken, listOf, userOf, type Answer } from '../standin/testkit.js';
 import { addFirstPartyCaveat, parseToken, serializeToken, unescape62 } from '../token/index.js';
+import { withStandin } from './support/run.js';
 
 /**
  * The stand-in's 21.02 answers, case by case, against the facts in conformance/test/fixtures/onezone-2102/
@@ -31,15 +32,6 @@ interface FactCase {
 const FACTS = JSON.parse(
   readFileSync(fromRoot('conformance', 'test', 'fixtures', 'onezone-2102', 'facts.json'), 'utf8'),
 ) as { cases: FactCase[] };
-
-async function withStandin<T>(opts: StandinOptions, fn: (s: RunningStandin) => Promise<T>): Promise<T> {
-  const s = await startStandin(opts);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
 
 function tokenOfKind(s: RunningStandin, kind: string, user = 0): string {
   const t = s.tokenKinds(userOf(s, user).name).find((k) => k.kind === kind)?.token;

@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { cannotRun } from './cannot-run.js';
 import { fromRoot } from '../../paths.js';
 
 /**
@@ -112,4 +114,42 @@ export async function blockNetwork(context: BrowserContext): Promise<string[]> {
     return ws.close();
   });
   return blocked;
+}
+
+export interface OfflinePage {
+  readonly browser: TestBrowser;
+  readonly page: Page;
+  /** The requests that would have left the page (aborted). */
+  readonly blocked: string[];
+  /** Console errors and uncaught page errors (`console: …`, `page: …`). */
+  readonly problems: string[];
+  /** Every URL the page asked for. */
+  readonly requests: string[];
+}
+
+/**
+ * Opens `file` in headless Chromium with the network blocked, recording what went wrong and what was asked
+ * for. A browser that does not start is a test that cannot run (a failure under CI).
+ */
+export async function openOffline(ctx: Mocha.Context, file: string): Promise<OfflinePage> {
+  let browser: TestBrowser;
+  try {
+    browser = await launchChromium();
+  } catch (e) {
+    cannotRun(
+      ctx,
+      `headless Chromium from @sparticuz/chromium did not start: ${(e as Error).message.split('\n')[0] ?? ''}`,
+    );
+  }
+  const problems: string[] = [];
+  const requests: string[] = [];
+  const blocked = await blockNetwork(browser.context);
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  return { browser, page, blocked, problems, requests };
 }

@@ -49,3 +49,35 @@ export function runCommandLine(args: readonly string[], env: Record<string, stri
     });
   });
 }
+
+/**
+ * `run --allow-writes` against `url` as `user`, started as an operator starts it, for a test to signal: its
+ * exit code (or -1 when a signal ended it) once it has exited.
+ */
+export function spawnWritingRun(
+  url: string,
+  user: { readonly name: string; readonly password: string },
+): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(
+    process.execPath,
+    commandArgs(
+      'run',
+      '--target',
+      url,
+      '--user',
+      `${user.name}:${user.password}`,
+      '--allow-writes',
+      '--timeout',
+      '10000',
+      '--report-dir',
+      '/tmp/oz-interrupt-unused',
+    ),
+    { env: commandEnv(), stdio: 'ignore' },
+  );
+  const exited = new Promise<number | null>((r) => {
+    child.on('close', (code, signal) => {
+      r(code ?? (signal ? -1 : null));
+    });
+  });
+  return { child, exited };
+}

@@ -1,5 +1,8 @@
 import { createServer as createHttpServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { expect } from 'chai';
+import { HarnessError } from '../../errors.js';
+import type { HttpFailure } from '../../http.js';
 
 /**
  * Servers that break HTTP on purpose, for the tests of what the runner does with them. Raw sockets where the
@@ -185,4 +188,15 @@ export function fixed(status: number, body: unknown, headers: Record<string, str
         text,
     );
   };
+}
+
+/** The harness error a request to a broken target ends in (and a test failure when it ends otherwise). */
+export async function failure(p: Promise<unknown>): Promise<HttpFailure> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).to.be.instanceOf(HarnessError);
+    return e as HttpFailure;
+  }
+  throw new Error('expected a harness error');
 }

@@ -1,0 +1,46 @@
+import type { RunConfig } from '../../config.js';
+import { startStandin, type RunningStandin, type StandinOptions } from '../../standin/server.js';
+
+/**
+ * What the runner's end-to-end tests share: a stand-in that lives for one test, and the RunConfig of a run
+ * against it as its two seeded users (writes allowed, profile 17.06, a short timeout), which each test changes
+ * where it says so.
+ */
+
+/** Starts a stand-in, gives it to `fn`, and closes it whatever `fn` does. */
+export async function withStandin<T>(opts: StandinOptions, fn: (s: RunningStandin) => Promise<T>): Promise<T> {
+  const s = await startStandin(opts);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+export interface StandinRunOptions {
+  /** Where the run goes instead of the stand-in's own URL (a proxy in front of it). */
+  readonly target?: string;
+  /** Without the second user (default: with). */
+  readonly withOther?: boolean;
+}
+
+/** A run against `s` as its first user, with its second user as --other-user; `over` changes any field. */
+export function standinRunConfig(
+  s: RunningStandin,
+  over: Partial<RunConfig> = {},
+  opts: StandinRunOptions = {},
+): RunConfig {
+  const [user, other] = s.users;
+  if (!user || !other) throw new Error('the stand-in must seed two users');
+  return {
+    target: opts.target ?? s.url,
+    user: { name: user.name, password: user.password },
+    ...((opts.withOther ?? true) && { otherUser: { name: other.name, password: other.password } }),
+    insecure: false,
+    allowWrites: true,
+    profile: 'onezone-17.06',
+    timeoutMs: 2000,
+    embedded: false,
+    ...over,
+  };
+}
