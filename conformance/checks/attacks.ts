@@ -5,7 +5,7 @@ import { runProperty, type EngineResult } from '../attacks/engine.js';
 import { attackExamples, goodExamples, precedenceExamples } from '../attacks/examples.js';
 import { attack, goodRequest, pair, twoUsers, type Attack, type Owner } from '../attacks/generators.js';
 import { decisiveExpectation, expectationOf, judge, type Lists } from '../attacks/judge.js';
-import { materialise, type AttackSecrets } from '../attacks/materialise.js';
+import { materialise, type AttackSecrets, type Materialised } from '../attacks/materialise.js';
 import { readOrder } from '../attacks/precedence.js';
 import { perBody, type Principal, type WireRequest, type WireResponse } from '../attacks/wire.js';
 import { PreconditionError } from '../errors.js';
@@ -155,12 +155,18 @@ async function attackProperty(
   const budget = budgetOf(generated.depth);
   const { secrets, lists } = await secretsOf(ctx, opts.withRevoked);
   const order = readOrder(ctx.profile);
-  const applicable = arb.filter((a) => materialise(a, secrets) !== undefined);
+  // Materialised once per case: the filter and the judge see the same instance, and tokens take HMACs to make.
+  const made = new WeakMap<Attack, Materialised | undefined>();
+  const materialised = (a: Attack): Materialised | undefined => {
+    if (!made.has(a)) made.set(a, materialise(a, secrets));
+    return made.get(a);
+  };
+  const applicable = arb.filter((a) => materialised(a) !== undefined);
   let requests = 0;
   const result: EngineResult<Attack, Exchange> = await runProperty(
     applicable,
     async (a) => {
-      const m = materialise(a, secrets);
+      const m = materialised(a);
       if (m === undefined) return undefined;
       // Generated wrong passwords are not registered: they travel only in Authorization headers, which are masked
       // whole, and an echo of one is masked where it holds the real password or half of it (redact.ts). Masking
