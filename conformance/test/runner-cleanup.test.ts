@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { RunConfig } from '../config.js';
 import type { ReportDocument } from '../report/types.js';
@@ -5,6 +8,7 @@ import { runConformance } from '../run.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
 import { listOf } from '../standin/testkit.js';
 import { proxyTo, type HostileServer, type Rewrite } from './support/hostile.js';
+import { runCommandLine } from './support/command.js';
 import { standinRunConfig } from './support/run.js';
 import type { IncomingMessage } from 'node:http';
 import { LIST_PATH } from '../checks/list.js';
@@ -34,6 +38,12 @@ function lyingList(req: IncomingMessage, status: number, body: string, lie: (tok
 
 /** The token of a POST's answer as the target sent it. */
 const postedToken = (body: string): string | undefined => (JSON.parse(body) as { token?: string }).token;
+
+/** Adds the token of a POST's answer (when it has one) to `created`. */
+function remember(created: Set<string>, body: string): void {
+  const t = postedToken(body);
+  if (t !== undefined) created.add(t);
+}
 const FINGERPRINTED = /DELETE \/api\/v3\/onezone\/user\/client_tokens\/<the token of \S+ with fingerprint [0-9a-f]{8}>/;
 
 describe('cleanup of created tokens', function () {
@@ -157,7 +167,7 @@ describe('cleanup of created tokens', function () {
       const before = [await listOf(s, 0), await listOf(s, 1)];
       const created = new Set<string>();
       const target = await through((req, status, body) => {
-        if (req.method === 'POST' && status === 200) created.add(postedToken(body) ?? '');
+        if (req.method === 'POST' && status === 200) remember(created, body);
         return lyingList(req, status, body, (ts) => ts.filter((t) => !created.has(t)));
       });
       const r = await runConformance(configFor(s, target));
@@ -171,13 +181,36 @@ describe('cleanup of created tokens', function () {
       s = await startStandin({ faults: ['delete-ignored'] });
       const created = new Set<string>();
       const target = await through((req, status, body) => {
-        if (req.method === 'POST' && status === 200) created.add(postedToken(body) ?? '');
+        if (req.method === 'POST' && status === 200) remember(created, body);
         return lyingList(req, status, body, (ts) => ts.filter((t) => !created.has(t)));
       });
       const r = await runConformance(configFor(s, target));
       expect(cleanupText(r)).to.match(/not removed \(the DELETE was accepted but the token still authenticates\)/);
       expect(cleanupText(r)).to.match(FINGERPRINTED);
       for (const t of created) expect(JSON.stringify(r)).not.to.include(t);
+    });
+
+    it('a DELETE left unconfirmed is printed by the command as a line saying the token was not removed', async () => {
+      await s.close();
+      s = await startStandin({ faults: ['delete-ignored'] });
+      const created = new Set<string>();
+      const target = await through((req, status, body) => {
+        if (req.method === 'POST' && status === 200) remember(created, body);
+        return lyingList(req, status, body, (ts) => ts.filter((t) => !created.has(t)));
+      });
+      const dir = mkdtempSync(join(tmpdir(), 'oz-cleanup-'));
+      try {
+        const u = s.users[0];
+        const r = await runCommandLine(['run', '--target', target, '--allow-writes', '--report-dir', dir], {
+          ONEZONE_USER: `${u?.name ?? ''}:${u?.password ?? ''}`,
+        });
+        expect(r.stdout + r.stderr).to.match(
+          /^error E_CLEANUP: a token the run created was not removed \(the DELETE was accepted but the token still authenticates\)/m,
+        );
+        for (const t of created) expect(r.stdout + r.stderr).not.to.include(t);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("showing the user's own older token as new after a POST of unknown outcome: it is never deleted", async () => {
