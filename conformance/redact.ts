@@ -50,6 +50,21 @@ export interface SecretSpelling {
   readonly length: number;
 }
 
+/** Options of one registered secret. */
+export interface SpellingOptions {
+  /** Find a long prefix or suffix too (passwords, tokens; not derived values such as a Basic header). */
+  readonly partials: boolean;
+  /** Find base64 and hex encodings too. */
+  readonly encodings: boolean;
+  /**
+   * Find it only where it stands as a whole value (a quoted string, `=value`), as secrets shorter than
+   * MIN_SECRET_LENGTH always are: for short generated wrong passwords, which would otherwise be "found" in words.
+   */
+  readonly wholeValueOnly?: boolean;
+}
+
+const FULL: SpellingOptions = { partials: true, encodings: true };
+
 /**
  * Every place where `text` holds `secret` in one of the spellings a server, a formatter or an attacker would
  * use: raw; JSON/JS string escapes (`\u00e4`, all-`\uXXXX`, `\"`, `\x61`, at any nesting depth, mixed with
@@ -60,23 +75,25 @@ export interface SecretSpelling {
  * finds, the final scrubber refuses what it finds, and `secrets-no-password` fails on it: one definition.
  */
 export function findSecretSpellings(text: string, secret: string): SecretSpelling[] {
-  return spellerFor(secret).find(text);
+  return spellingsOf(secret)
+    .find(text)
+    .map(({ kind, index, length }) => ({ kind, index, length }));
 }
 
 /** `text` with every spelling of `secret` findSecretSpellings finds replaced by `mask`. */
 export function maskSecretSpellings(text: string, secret: string, mask: string): string {
-  return spellerFor(secret).replace(text, mask);
+  return spellingsOf(secret).mask(text, mask);
 }
 
-const SPELLERS = new Map<string, Speller>();
-const SPELLER_CACHE_LIMIT = 256;
+const SINGLES = new Map<string, SecretSpellings>();
+const SINGLES_CACHE_LIMIT = 256;
 
-function spellerFor(secret: string): Speller {
-  let s = SPELLERS.get(secret);
+function spellingsOf(secret: string): SecretSpellings {
+  let s = SINGLES.get(secret);
   if (!s) {
-    if (SPELLERS.size >= SPELLER_CACHE_LIMIT) SPELLERS.clear();
-    s = new Speller(secret, { partials: true, encodings: true });
-    SPELLERS.set(secret, s);
+    if (SINGLES.size >= SINGLES_CACHE_LIMIT) SINGLES.clear();
+    s = new SecretSpellings([secret]);
+    SINGLES.set(secret, s);
   }
   return s;
 }
@@ -84,42 +101,164 @@ function spellerFor(secret: string): Speller {
 /** Characters that start an escaped spelling; a text without any holds a secret only raw (or encoded). */
 const ESCAPE_INTRO = /[\\%&+]/;
 
-interface SpellerOptions {
-  /** Find a long prefix or suffix too (passwords, tokens; not derived values such as a Basic header). */
-  readonly partials: boolean;
-  /** Find base64 and hex encodings too. */
-  readonly encodings: boolean;
+/**
+ * Secrets with one of these characters are searched by their exact patterns in every text with an escape:
+ * the canonical decoding below reads `%41`, `\n`, `&amp;` or `+` one way, and such a secret may be spelled
+ * the other way.
+ */
+const AMBIGUOUS_CHAR = /[\\%&+]/;
+/**
+ * The leading characters of a secret that a stray escape just before it could complete and swallow in the
+ * canonical decoding (`%4` + `1…`, `\u00` + `41…`, `\` + `n…`, `&#6` + `5;…`): such a secret is also sought
+ * without them.
+ */
+const SWALLOWABLE = /^(?:(?:[#0-9A-Za-z]*;)+|[uU]?[0-9a-fA-F]{1,4}|[xX][0-9a-fA-F]{1,2}|[nrtbf])/;
+
+/** A hit of one registered secret, with its position in the set. */
+export interface SecretHit extends SecretSpelling {
+  readonly secret: number;
 }
 
-class Speller {
-  readonly #secret: string;
-  readonly #short: boolean;
-  /** The secret and its parts in their escaped spellings (JSON, URL, HTML, mixed). */
-  readonly #spelled: ReadonlyArray<readonly [RegExp, 'whole' | 'partial']>;
-  /** Plain forms (raw, base64, hex; of the secret and its parts) in one alternation: one pass over the text. */
-  readonly #forms: ReadonlyMap<string, SpellingKind>;
-  readonly #plain: RegExp | undefined;
+interface Entry {
+  readonly index: number;
+  readonly secret: string;
+  readonly mask: string;
+  /** Found only as a whole value. */
+  readonly short: boolean;
+  /** Its halves, when it has any (partials and long enough). */
+  readonly parts: readonly string[];
+  /** Searched by its exact patterns in every text with an escape (see AMBIGUOUS_CHAR). */
+  readonly ambiguous: boolean;
+  /** The exact patterns (escaped spellings of the secret and its halves), built on first need. */
+  patterns?: ReadonlyArray<readonly [RegExp, 'whole' | 'partial']>;
+}
 
-  constructor(secret: string, opts: SpellerOptions) {
-    this.#secret = secret;
-    const chars = Array.from(secret);
-    this.#short = chars.length < MIN_SECRET_LENGTH;
-    const spelled = (text: string): string => Array.from(text).map(charPattern).join('');
-    if (this.#short) {
-      this.#spelled = [[new RegExp(`(?<=^|["'=>;])(?:${spelled(secret)})(?=$|["'&<;\\\\\\s])`, 'g'), 'whole']];
-      this.#forms = new Map();
-      this.#plain = undefined;
-      return;
+interface Form {
+  readonly text: string;
+  readonly entry: Entry;
+  readonly kind: SpellingKind;
+}
+
+/**
+ * Literal strings indexed by their first two characters: one pass over a text finds every one of them,
+ * whatever their number, and adding one costs nothing (a combined RegExp would be recompiled on each of the
+ * hundreds of additions a run makes between its redactions). Every indexed string has two characters or more.
+ */
+/** Buckets of a FormIndex, by a hash of two characters: enough to keep most positions of a text bucket-less. */
+const BUCKETS = 1 << 12;
+
+class FormIndex {
+  /** Allocated on the first addition: most sets leave some of their indexes empty. */
+  #buckets: Array<Form[] | undefined> | undefined;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  add(form: Form): void {
+    const buckets = (this.#buckets ??= new Array<Form[] | undefined>(BUCKETS).fill(undefined));
+    const key = ((form.text.charCodeAt(0) << 6) ^ form.text.charCodeAt(1)) & (BUCKETS - 1);
+    const bucket = buckets[key];
+    if (bucket) bucket.push(form);
+    else buckets[key] = [form];
+    this.#size++;
+  }
+
+  /** Calls `hit` for every indexed string occurring in `text`, at each place it occurs. */
+  scan(text: string, hit: (form: Form, index: number) => void): void {
+    const buckets = this.#buckets;
+    if (buckets === undefined || text.length < 2) return;
+    const last = text.length - 1;
+    let next = text.charCodeAt(0);
+    for (let i = 0; i < last; i++) {
+      const key = ((next << 6) ^ (next = text.charCodeAt(i + 1))) & (BUCKETS - 1);
+      const bucket = buckets[key];
+      if (bucket === undefined) continue;
+      for (const form of bucket) if (text.startsWith(form.text, i)) hit(form, i);
     }
+  }
+}
+
+/**
+ * A set of secrets searched together in every spelling findSecretSpellings documents: one pass over a text
+ * for all of them. Plain forms (raw, base64, hex, halves) are found through one index; escaped spellings
+ * only in a text that has an escape, and then only for the secrets whose raw form or half appears in the
+ * text's canonical decoding (or whose characters make that decoding ambiguous), by their exact patterns.
+ */
+export class SecretSpellings {
+  readonly #entries: Entry[] = [];
+  readonly #byValue = new Map<string, Entry>();
+  /** Forms found as they are: the raw secret and halves (unless short), their base64 and hex. */
+  readonly #plain = new FormIndex();
+  /** Raw secrets and halves, sought in a text's canonical decoding to pick the exact patterns to run. */
+  readonly #seeds = new FormIndex();
+  /** Short secrets' raw values, sought in the text itself for the same reason. */
+  readonly #shortSeeds = new FormIndex();
+  /** Secrets of one character: too short to index, so their exact pattern always runs. */
+  readonly #tiny: Entry[] = [];
+  readonly #ambiguous: Entry[] = [];
+
+  constructor(secrets: readonly string[] = [], mask = '[REDACTED secret]') {
+    for (const s of secrets) this.add(s, mask);
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  has(secret: string): boolean {
+    return this.#byValue.has(secret);
+  }
+
+  /** The position of a secret in the set (-1 if absent): hits name their secret by it. */
+  indexOf(secret: string): number {
+    return this.#byValue.get(secret)?.index ?? -1;
+  }
+
+  /** Every secret, in the order added. */
+  secrets(): string[] {
+    return this.#entries.map((e) => e.secret);
+  }
+
+  /**
+   * Adds a secret (a second registration of the same value keeps the first) and returns its position. The
+   * empty string is never a secret: it returns -1.
+   */
+  add(secret: string, mask: string, opts: SpellingOptions = FULL): number {
+    if (secret === '') return -1;
+    const known = this.#byValue.get(secret);
+    if (known) return known.index;
+    const chars = Array.from(secret);
+    const short = chars.length < MIN_SECRET_LENGTH || opts.wholeValueOnly === true;
     const partLength = Math.max(Math.ceil(chars.length / 2), MIN_PARTIAL);
     const parts =
-      opts.partials && partLength < chars.length
+      !short && opts.partials && partLength < chars.length
         ? [chars.slice(0, partLength).join(''), chars.slice(-partLength).join('')]
         : [];
-    this.#spelled = [
-      [new RegExp(spelled(secret), 'g'), 'whole'],
-      ...parts.map((p) => [new RegExp(spelled(p), 'g'), 'partial'] as const),
-    ];
+    // What the canonical decoding of a text holding a spelling of the secret or of a half of it must contain.
+    const seeds = new Set<string>();
+    let ambiguous = AMBIGUOUS_CHAR.test(secret);
+    for (const p of short ? [secret] : [secret, ...parts]) {
+      seeds.add(p);
+      const swallowable = short ? 0 : (SWALLOWABLE.exec(p)?.[0].length ?? 0);
+      if (swallowable === 0) continue;
+      if (p.length - swallowable >= 2) seeds.add(p.slice(swallowable));
+      else ambiguous = true;
+    }
+    const entry: Entry = { index: this.#entries.length, secret, mask, short, parts, ambiguous };
+    this.#entries.push(entry);
+    this.#byValue.set(secret, entry);
+    if (secret.length < 2) {
+      this.#tiny.push(entry);
+      return entry.index;
+    }
+    if (ambiguous) this.#ambiguous.push(entry);
+    for (const text of seeds) this.#seeds.add({ text, entry, kind: 'raw' });
+    if (short) {
+      this.#shortSeeds.add({ text: secret, entry, kind: 'raw' });
+      return entry.index;
+    }
     const forms = new Map<string, SpellingKind>();
     // Parts first, so that the whole secret's own forms overwrite a part that happens to equal one.
     for (const p of parts) {
@@ -128,44 +267,110 @@ class Speller {
     }
     if (opts.encodings) for (const [kind, form] of encodedForms(secret)) forms.set(form, kind);
     forms.set(secret, 'raw');
-    this.#forms = forms;
-    // Longest first: an alternation takes the first alternative that matches at a position.
-    const alternatives = [...forms.keys()].sort((a, b) => b.length - a.length).map(escapeRe);
-    this.#plain = new RegExp(alternatives.join('|'), 'g');
+    for (const [text, kind] of forms) this.#plain.add({ text, entry, kind });
+    return entry.index;
   }
 
-  find(text: string): SecretSpelling[] {
-    if (this.#secret === '') return [];
-    const hits: SecretSpelling[] = [];
-    if (this.#plain) {
-      for (const m of text.matchAll(this.#plain)) {
-        hits.push({ kind: this.#forms.get(m[0]) ?? 'raw', index: m.index, length: m[0].length });
-      }
-    }
+  /** Every spelling of every secret in `text`, in text order; overlapping hits of one secret are merged. */
+  find(text: string): SecretHit[] {
+    if (this.#entries.length === 0 || text === '') return [];
+    const perEntry = new Map<Entry, SecretSpelling[]>();
+    const push = (entry: Entry, hit: SecretSpelling): void => {
+      const list = perEntry.get(entry);
+      if (list) list.push(hit);
+      else perEntry.set(entry, [hit]);
+    };
+    this.#plain.scan(text, (f, index) => {
+      push(f.entry, { kind: f.kind, index, length: f.text.length });
+    });
+    const exact = new Set<Entry>(this.#tiny);
+    this.#shortSeeds.scan(text, (f) => exact.add(f.entry));
     // Without an escape character in the text, the escaped spellings can only match the raw forms found above.
-    if (this.#short || ESCAPE_INTRO.test(text)) {
-      for (const [re, what] of this.#spelled) {
+    if (ESCAPE_INTRO.test(text)) {
+      for (const e of this.#ambiguous) exact.add(e);
+      this.#seeds.scan(canonicalDecoding(text), (f) => exact.add(f.entry));
+    }
+    for (const entry of exact) {
+      for (const [re, what] of patternsOf(entry)) {
         for (const m of text.matchAll(re)) {
-          const kind = what === 'partial' ? 'partial' : classify(m[0], this.#secret);
-          hits.push({ kind, index: m.index, length: m[0].length });
+          const kind = what === 'partial' ? 'partial' : classify(m[0], entry.secret);
+          push(entry, { kind, index: m.index, length: m[0].length });
         }
       }
     }
-    return outermost(hits);
+    const hits: SecretHit[] = [];
+    for (const [entry, list] of perEntry) for (const h of outermost(list)) hits.push({ ...h, secret: entry.index });
+    return hits.sort((a, b) => a.index - b.index || b.length - a.length);
   }
 
-  /** `text` with every spelling of the secret replaced by `mask`. */
-  replace(text: string, mask: string): string {
+  /**
+   * `text` with every spelling of every secret replaced by its mask (or `mask` when given). Overlapping hits of
+   * different secrets become one span, masked by the longest hit's mask: no character of either survives.
+   */
+  mask(text: string, mask?: string): string {
     const hits = this.find(text);
     if (hits.length === 0) return text;
     let out = '';
     let at = 0;
+    let span: { start: number; end: number; hit: SecretHit } | undefined;
+    const flush = (): void => {
+      if (!span) return;
+      out += text.slice(at, span.start) + (mask ?? this.#entries[span.hit.secret]?.mask ?? '[REDACTED]');
+      at = span.end;
+    };
     for (const h of hits) {
-      out += text.slice(at, h.index) + mask;
-      at = h.index + h.length;
+      if (span && h.index < span.end) {
+        if (h.index + h.length > span.end) span.end = h.index + h.length;
+        if (h.length > span.hit.length) span.hit = h;
+        continue;
+      }
+      flush();
+      span = { start: h.index, end: h.index + h.length, hit: h };
     }
+    flush();
     return out + text.slice(at);
   }
+}
+
+/** The exact patterns of one secret: whole (only as a whole value if short) and halves, in escaped spellings. */
+function patternsOf(entry: Entry): ReadonlyArray<readonly [RegExp, 'whole' | 'partial']> {
+  if (entry.patterns) return entry.patterns;
+  const spelled = (text: string): string => Array.from(text).map(charPattern).join('');
+  entry.patterns = entry.short
+    ? [[new RegExp(`(?<=^|["'=>;])(?:${spelled(entry.secret)})(?=$|["'&<;\\\\\\s])`, 'g'), 'whole']]
+    : [
+        [new RegExp(spelled(entry.secret), 'g'), 'whole'],
+        ...entry.parts.map((p) => [new RegExp(spelled(p), 'g'), 'partial'] as const),
+      ];
+  return entry.patterns;
+}
+
+/**
+ * One reading of a text's escapes (JSON/JS `\uXXXX`, `\xXX` and short escapes at any nesting depth, URL
+ * `%XX` and `+`, HTML/XML entities at any `&amp;` depth): only used to decide which secrets' exact patterns
+ * are worth running on the text itself, never to report positions.
+ */
+const ESCAPE_UNIT =
+  /(?:%[0-9a-fA-F]{2})+|(?:\\+x[0-9a-fA-F]{2})+|\\+u([0-9a-fA-F]{4})|\\+([^\\%&+])|&(?:amp;)*#(?:0*(\d{1,7})|[xX]0*([0-9a-fA-F]{1,6}));|&(?:amp;)*(amp|lt|gt|quot|apos);|\+/g;
+const SHORT_ESCAPE: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' };
+const NAMED_ENTITY: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function canonicalDecoding(text: string): string {
+  return text.replace(
+    ESCAPE_UNIT,
+    (m, u?: string, after?: string, dec?: string, hex?: string, named?: string): string => {
+      if (u !== undefined) return String.fromCharCode(parseInt(u, 16));
+      if (after !== undefined) return SHORT_ESCAPE[after] ?? (PUNCTUATION.test(after) ? after : `\\${after}`);
+      if (dec !== undefined || hex !== undefined) {
+        const cp = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
+        return cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+      }
+      if (named !== undefined) return NAMED_ENTITY[named] ?? m;
+      if (m === '+') return ' ';
+      // A run of %XX or \xXX: UTF-8 bytes.
+      return Buffer.from(m.replace(/[^0-9a-fA-F]/g, ''), 'hex').toString('utf8');
+    },
+  );
 }
 
 /** Hits in text order, without those inside (or overlapping) an earlier, longer one. */
@@ -263,9 +468,19 @@ const SPELLED_UNIT =
   /[A-Za-z0-9_-]|\\+u00([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})|&(?:amp;)*#(?:0*(\d+)|[xX]0*([0-9a-fA-F]+));/g;
 const TOKEN_CHAR = /^[A-Za-z0-9_-]$/;
 
+/**
+ * A generated wrong password shorter than this is not registered. It is a piece of the real password of at
+ * most three characters (a prefix, a truncation): it tells an attacker no more than a guess would, while
+ * masking it, even only as a whole value, would hide single letters and short words all over a report.
+ */
+const MIN_DERIVED = MIN_SECRET_LENGTH;
+
 export class Redactor {
-  /** Secrets searched by spelling (passwords, Basic values, odd tokens): few, so one search each is cheap. */
-  readonly #literal = new Map<string, { mask: string; speller: Speller }>();
+  /**
+   * Secrets searched in every spelling (passwords, Basic values, generated wrong passwords, odd tokens), all
+   * in one pass over a text whatever their number.
+   */
+  readonly #literal = new SecretSpellings();
   /**
    * Token-shaped secrets, found by one pass over the text and a map lookup: a run against a 10,000-token
    * list registers 10,000 tokens, and searching each one through megabytes would take minutes.
@@ -274,13 +489,31 @@ export class Redactor {
 
   /** Registers a password; its Basic encodings with any known user name are added by addCredentials. */
   addPassword(password: string): void {
-    this.#add(password, '[REDACTED password]', false, { partials: true, encodings: true });
+    this.#literal.add(password, '[REDACTED password]');
+  }
+
+  /**
+   * Registers a wrong password the run made from a real one (case changed, cut, truncated to 8 characters, a
+   * look-alike letter, a `:` inside, a suffix): echoed by a server it shows most of the real password, so it
+   * is masked as a password is, in every spelling. From 4 to 7 characters it is masked only where it stands as
+   * a whole value (inside words a piece of that length occurs by chance); below that not at all (MIN_DERIVED).
+   * A token used as a wrong password keeps its token mask. Never give it a whole Authorization value: its
+   * scheme is no secret (half of `Basic Og==` was the `Basic ` of every check title naming the scheme).
+   */
+  addDerivedPassword(value: string): void {
+    const chars = Array.from(value).length;
+    if (chars < MIN_DERIVED || this.#runs.has(value)) return;
+    this.#literal.add(value, '[REDACTED password]', {
+      partials: true,
+      encodings: true,
+      wholeValueOnly: chars < MIN_PARTIAL,
+    });
   }
 
   addCredentials(name: string, password: string): void {
     this.addPassword(password);
     // The Basic value is derived: a piece of it is the user name's base64, not a secret.
-    this.#add(Buffer.from(`${name}:${password}`).toString('base64'), '[REDACTED basic]', false, {
+    this.#literal.add(Buffer.from(`${name}:${password}`).toString('base64'), '[REDACTED basic]', {
       partials: false,
       encodings: false,
     });
@@ -289,13 +522,15 @@ export class Redactor {
   addToken(token: string): void {
     // Every list response re-registers its tokens: hashing 10,000 of them per response was the run's
     // largest cost with long lists, and the mask of a token never changes.
-    if (this.#runs.has(token) || this.#literal.has(token)) return;
-    this.#add(token, `[REDACTED token #${fingerprint(token)}]`, true, { partials: true, encodings: true });
+    if (token === '' || this.#runs.has(token) || this.#literal.has(token)) return;
+    const mask = `[REDACTED token #${fingerprint(token)}]`;
+    if (RUN_ONLY.test(token)) this.#runs.set(token, mask);
+    else this.#literal.add(token, mask);
   }
 
   /** Every secret registered so far. */
   secrets(): string[] {
-    return [...this.#literal.keys(), ...this.#runs.keys()];
+    return [...this.#literal.secrets(), ...this.#runs.keys()];
   }
 
   /**
@@ -304,19 +539,15 @@ export class Redactor {
    * caught by the Onedata pattern anyway.
    */
   credentials(): string[] {
-    return [...this.#literal.keys()];
+    return this.#literal.secrets();
   }
 
   redact(text: string): string {
-    let out = text;
-    // Longest first, so that a secret containing a shorter one is masked as a whole.
-    for (const [, { mask, speller }] of [...this.#literal].sort((a, b) => b[0].length - a[0].length)) {
-      out = speller.replace(out, mask);
-    }
+    let out = this.#literal.mask(text);
     if (ESCAPE_INTRO.test(out)) out = out.replace(SPELLED_RUN, (run) => this.#spelledRun(run));
-    if (this.#runs.size > 0) out = out.replace(RUN, (run) => this.#runs.get(run) ?? run);
-    out = out.replace(ONEDATA_TOKEN, (t) => `[REDACTED token #${fingerprint(t)}]`);
-    return out.replace(LONG_BASE64, (t) => `[REDACTED #${fingerprint(t)}]`);
+    // One pass over the token-shaped runs: a registered token, else the Onedata and long-run patterns, which
+    // can only match inside such a run.
+    return out.replace(RUN, (run) => this.#runs.get(run) ?? byPattern(run));
   }
 
   /** A run with escaped characters: each stretch that decodes to a token-shaped run is judged decoded. */
@@ -356,12 +587,15 @@ export class Redactor {
     if (decoded.length >= 40) return `[REDACTED #${fingerprint(decoded)}]`;
     return raw;
   }
+}
 
-  #add(secret: string, mask: string, tokenLike: boolean, opts: SpellerOptions): void {
-    if (secret === '') return;
-    if (tokenLike && RUN_ONLY.test(secret)) this.#runs.set(secret, mask);
-    else this.#literal.set(secret, { mask, speller: new Speller(secret, opts) });
-  }
+/** An unregistered run: Onedata tokens inside it, then what is left of it if still a long base64url run. */
+function byPattern(run: string): string {
+  if (run.length < 23) return run;
+  const tokensMasked = run.includes('MD')
+    ? run.replace(ONEDATA_TOKEN, (t) => `[REDACTED token #${fingerprint(t)}]`)
+    : run;
+  return tokensMasked.replace(LONG_BASE64, (t) => `[REDACTED #${fingerprint(t)}]`);
 }
 
 /** Header values that are credentials whatever they contain. */

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { HarnessError } from '../errors.js';
-import { findSecretSpellings, maskSecretSpellings } from '../redact.js';
+import { SecretSpellings, type SecretHit } from '../redact.js';
 import { formatBadge } from './formatters/badge.js';
 import { formatHtml } from './formatters/html.js';
 import { formatJson } from './formatters/json.js';
@@ -49,7 +49,9 @@ const MASK = '[REDACTED secret]';
  */
 export async function writeReports(dir: string, report: ReportDocument, options: WriteOptions = {}): Promise<string[]> {
   const secrets = (options.secrets ?? []).filter((s) => s !== '');
-  const doc = secrets.length ? redactDocument(report, secrets) : report;
+  // One search for the document and every rendered file: all secrets in one pass over each text.
+  const search = new SecretSpellings(secrets, MASK);
+  const doc = secrets.length ? redactWith(report, search) : report;
   const validation = validateReport(doc);
   if (!validation.ok) {
     throw new HarnessError(
@@ -63,7 +65,7 @@ export async function writeReports(dir: string, report: ReportDocument, options:
       process.emitWarning(note, 'ReportScrubberWarning');
     });
   const outputs = REPORT_FILES.map(([name, format]) => {
-    const scrubbed = scrubSecrets(name, format(doc), secrets);
+    const scrubbed = scrub(name, format(doc), search, secrets);
     scrubbed.caught.forEach((note) => {
       onScrubbed(note);
     });
@@ -132,7 +134,11 @@ async function writeNoFollow(dir: string, name: string, text: string): Promise<s
  * verdict and the counts stand whatever a server echoed.
  */
 export function redactDocument(report: ReportDocument, secrets: readonly string[]): ReportDocument {
-  const m = (text: string): string => secrets.reduce((t, secret) => maskSecretSpellings(t, secret, MASK), text);
+  return redactWith(report, new SecretSpellings(secrets, MASK));
+}
+
+function redactWith(report: ReportDocument, search: SecretSpellings): ReportDocument {
+  const m = (text: string): string => search.mask(text);
   const headers = (h: Record<string, string>): Record<string, string> =>
     Object.fromEntries(Object.entries(h).map(([k, v]) => [k, m(v)]));
   const exchange = (x: Exchange): Exchange => ({
@@ -164,9 +170,12 @@ export function redactDocument(report: ReportDocument, secrets: readonly string[
 }
 
 /** What the scrubber found in one rendered file: which secret (by its position), in which spellings. */
-function catches(fileName: string, text: string, secrets: readonly string[]): string[] {
+function catches(fileName: string, text: string, search: SecretSpellings, secrets: readonly string[]): string[] {
+  const found = new Map<number, SecretHit[]>();
+  for (const h of search.find(text)) found.set(h.secret, [...(found.get(h.secret) ?? []), h]);
+  // By the secret's position in the list the caller gave (the set keeps one entry for a repeated value).
   return secrets.flatMap((secret, index) => {
-    const hits = findSecretSpellings(text, secret);
+    const hits = found.get(search.indexOf(secret)) ?? [];
     if (!hits.length) return [];
     const kinds = [...new Set(hits.map((h) => h.kind))].join(', ');
     return [`${fileName} contained secret #${index + 1} of the secrets list (${kinds}, ${hits.length}×)`];
@@ -182,10 +191,18 @@ export function scrubSecrets(
   text: string,
   secrets: readonly string[],
 ): { text: string; caught: string[] } {
-  const caught = catches(fileName, text, secrets);
+  return scrub(fileName, text, new SecretSpellings(secrets, MASK), secrets);
+}
+
+function scrub(
+  fileName: string,
+  text: string,
+  search: SecretSpellings,
+  secrets: readonly string[],
+): { text: string; caught: string[] } {
+  const caught = catches(fileName, text, search, secrets);
   if (!caught.length) return { text, caught };
-  const clean = secrets.reduce((t, secret) => maskSecretSpellings(t, secret, MASK), text);
-  return { text: clean, caught: caught.map((c) => `${c}; masked`) };
+  return { text: search.mask(text), caught: caught.map((c) => `${c}; masked`) };
 }
 
 /**
@@ -194,10 +211,7 @@ export function scrubSecrets(
  * spelling, never the secret.
  */
 export function assertNoSecrets(fileName: string, text: string, secrets: readonly string[]): void {
-  const [first] = catches(
-    fileName,
-    text,
-    secrets.filter((s) => s !== ''),
-  );
+  const listed = secrets.filter((s) => s !== '');
+  const [first] = catches(fileName, text, new SecretSpellings(listed, MASK), listed);
   if (first !== undefined) throw new HarnessError('E_REPORT', first);
 }

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { findSecretSpellings, Redactor, redactHeaders } from '../redact.js';
+import fc from 'fast-check';
+import { findSecretSpellings, Redactor, redactHeaders, SecretSpellings } from '../redact.js';
 
 const TOKEN =
   'MDAxNWxvY2F00aW9uIG9uZXpvbmUKMDAzYmlkZW500aWZpZXIgOEhmSEFSSGdrbHFCa1pWSTRsNk1CVHZTU3Z0OThwcHA2OTQ4czhRN1NPawo';
@@ -120,6 +122,131 @@ describe('runner redaction', () => {
       );
       const out = r.redact(`t=${TOKEN.slice(0, 10)}%${TOKEN.charCodeAt(10).toString(16)}${TOKEN.slice(11)}&x=1`);
       expect(out).to.match(/^t=\[REDACTED token #[0-9a-f]{8}\]&x=1$/);
+    });
+  });
+
+  describe('one search for every secret', () => {
+    /** One character of a secret in one of the spellings findSecretSpellings documents. */
+    const spellChar = (c: string, how: number): string => {
+      const cp = c.codePointAt(0) ?? 0;
+      const bytes = [...Buffer.from(c, 'utf8')];
+      switch (how) {
+        case 1:
+          return Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(
+            '',
+          );
+        case 2:
+          return bytes.map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join('');
+        case 3:
+          return `&#${cp};`;
+        case 4:
+          return `&amp;#x${cp.toString(16)};`;
+        case 5:
+          return bytes.map((b) => `\\\\x${b.toString(16).padStart(2, '0')}`).join('');
+        case 6:
+          return /^[!-/:-@[-`{-~]$/.test(c) ? `\\${c}` : c;
+        default:
+          return c;
+      }
+    };
+    const secretArb = fc.oneof(
+      fc.string({ minLength: 8, maxLength: 24 }),
+      fc.constantFrom('alice-standin-pw', 'nothing-to-see-1', '4142-hex-start', 'u0041-and-more', 'Ünïcødé-pässwörd'),
+    );
+
+    it('finds and masks a secret however its characters are spelled, also after a stray escape', () => {
+      // A stray `%4`, `\\u00` or `&#6` just before the secret must not hide it: the search reads the text's escapes
+      // one way to choose which secrets to look for exactly, and an escape may swallow the first characters.
+      const stray = fc.constantFrom('', ' ', '%4', '%', '\\u00', '\\', '&#6', '&amp;#', '\\x4', 'x');
+      fc.assert(
+        fc.property(secretArb, stray, fc.array(fc.nat(6)), (secret, before, hows) => {
+          const spelled = Array.from(secret)
+            .map((c, i) => spellChar(c, hows.length ? (hows[i % hows.length] ?? 0) : 0))
+            .join('');
+          const text = `{"echo":"${before}${spelled}"}`;
+          expect(findSecretSpellings(text, secret), text).not.to.deep.equal([]);
+          const r = new Redactor();
+          r.addPassword(secret);
+          expect(findSecretSpellings(r.redact(text), secret), text).to.deep.equal([]);
+        }),
+        { seed: 3, numRuns: 400 },
+      );
+    });
+
+    it('names each secret it finds by its position, whatever the number of secrets', () => {
+      const many = Array.from({ length: 300 }, (_, i) =>
+        createHash('sha256').update(String(i)).digest('base64url').slice(0, 14),
+      );
+      const set = new SecretSpellings(many);
+      const text = `a ${JSON.stringify(many[17])} b ${encodeURIComponent(many[250] ?? '')} c ${Buffer.from(many[299] ?? '').toString('base64')}`;
+      expect([...new Set(set.find(text).map((h) => h.secret))].sort((a, b) => a - b)).to.deep.equal([17, 250, 299]);
+      // The base64 characters that also hold bits of what follows the secret stay.
+      expect(set.mask(text)).to.match(
+        /^a "\[REDACTED secret\]" b \[REDACTED secret\] c \[REDACTED secret\][A-Za-z0-9+/]?=*$/,
+      );
+    });
+
+    it('masks registered tokens among 100,000 by lookup, and the passwords beside them', () => {
+      const r = new Redactor();
+      const tokens = Array.from({ length: 100_000 }, (_, i) => `tok${i.toString(36).padStart(8, '0')}-abcdefghij`);
+      for (const t of tokens) r.addToken(t);
+      for (let i = 0; i < 200; i++) r.addDerivedPassword(`alice-standin-pw-${i}`);
+      const out = r.redact(`{"tokens":["${tokens[0] ?? ''}","${tokens[99_999] ?? ''}"],"echo":"alice-standin-pw-150"}`);
+      expect(out).to.match(
+        /^\{"tokens":\["\[REDACTED token #[0-9a-f]{8}\]","\[REDACTED token #[0-9a-f]{8}\]"\],"echo":"\[REDACTED password\]"\}$/,
+      );
+    });
+  });
+
+  describe('wrong passwords made from the real one', () => {
+    const REAL = 'alice-standin-pw';
+
+    it('are masked in every spelling, and the real password wholly beside them', () => {
+      const r = new Redactor();
+      r.addCredentials('alice', REAL);
+      const derived = [
+        'Alice-standin-pw',
+        'alice-st',
+        '\u0430lice-standin-pw',
+        'al:ice-standin-pw',
+        'alice-standin-pw!x',
+      ];
+      for (const d of derived) r.addDerivedPassword(d);
+      for (const d of derived) {
+        for (const text of [
+          `{"echo":"${d}"}`,
+          JSON.stringify(JSON.stringify({ echo: d })).replace(
+            /[^\x00-\x7f]/g,
+            (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+          ),
+          `x-echo: ${encodeURIComponent(d)}`,
+          `basic ${Buffer.from(`alice:${d}`).toString('base64')}`,
+          `${d} and ${REAL} overlapping: ${d.slice(0, 5)}${REAL}`,
+        ]) {
+          const out = r.redact(text);
+          expect(findSecretSpellings(out, d), `${d} in ${text}`).to.deep.equal([]);
+          expect(findSecretSpellings(out, REAL), `${REAL} in ${text}`).to.deep.equal([]);
+        }
+      }
+    });
+
+    it('from 4 to 7 characters only where they stand as a whole value; shorter ones not at all', () => {
+      const r = new Redactor();
+      r.addDerivedPassword('alice-s');
+      r.addDerivedPassword('ali');
+      expect(r.redact('{"password":"alice-s","user":"alice-smith"}')).to.equal(
+        '{"password":"[REDACTED password]","user":"alice-smith"}',
+      );
+      expect(r.redact('{"password":"ali","note":"alias"}')).to.equal('{"password":"ali","note":"alias"}');
+      expect(r.credentials()).to.deep.equal(['alice-s']);
+    });
+
+    it('keep the mask of a token used as a wrong password', () => {
+      const r = new Redactor();
+      r.addToken(TOKEN);
+      r.addDerivedPassword(TOKEN);
+      expect(r.redact(TOKEN)).to.match(/^\[REDACTED token #[0-9a-f]{8}\]$/);
+      expect(r.credentials()).to.deep.equal([]);
     });
   });
 });

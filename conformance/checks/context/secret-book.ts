@@ -1,6 +1,6 @@
 import type { Credentials } from '../../config.js';
 import { bodyKey, type ResponseBody } from '../../http.js';
-import { findSecretSpellings, type Redactor } from '../../redact.js';
+import { SecretSpellings, type Redactor } from '../../redact.js';
 import type { Auth } from '../types.js';
 
 /**
@@ -15,8 +15,13 @@ const MIN_SEARCHED_PASSWORD = 6;
  */
 export class SecretBook {
   readonly #passwords: string[] = [];
-  /** Per distinct body, whether each password was found in it: a body is searched once per password. */
-  readonly #inBody = bodyKey<Map<string, boolean>>('secret-book:passwords-in-body');
+  /** The same passwords, searched together: one pass over a text, however many there are. */
+  readonly #search = new SecretSpellings();
+  /**
+   * Per distinct body, the passwords found in it and how many passwords there were when it was searched: a body
+   * is searched once, and again only after a password was added.
+   */
+  readonly #inBody = bodyKey<{ searched: number; hits: readonly number[] }>('secret-book:passwords-in-body');
 
   constructor(readonly redactor: Redactor) {}
 
@@ -27,8 +32,10 @@ export class SecretBook {
 
   addCredentials(c: Credentials): void {
     this.redactor.addCredentials(c.name, c.password);
-    if (c.password.length >= MIN_SEARCHED_PASSWORD && !this.#passwords.includes(c.password))
+    if (c.password.length >= MIN_SEARCHED_PASSWORD && !this.#search.has(c.password)) {
       this.#passwords.push(c.password);
+      this.#search.add(c.password, '[REDACTED password]');
+    }
   }
 
   addToken(token: string): void {
@@ -49,17 +56,17 @@ export class SecretBook {
    * `others` (its headers).
    */
   passwordHits(body: ResponseBody, others: readonly string[]): number[] {
-    const known = body.derive(this.#inBody, () => new Map<string, boolean>());
-    const inBody = (p: string): boolean => {
-      let hit = known.get(p);
-      if (hit === undefined) {
-        hit = findSecretSpellings(body.text, p).length > 0;
-        known.set(p, hit);
-      }
-      return hit;
-    };
-    return this.#passwords.flatMap((p, i) =>
-      inBody(p) || others.some((t) => findSecretSpellings(t, p).length > 0) ? [i] : [],
-    );
+    const known = body.derive(this.#inBody, () => ({ searched: -1, hits: [] }));
+    if (known.searched < this.#search.size) {
+      known.searched = this.#search.size;
+      known.hits = this.#hitsIn([body.text]);
+    }
+    return [...new Set([...known.hits, ...this.#hitsIn(others)])].sort((a, b) => a - b);
+  }
+
+  #hitsIn(texts: readonly string[]): number[] {
+    const hit = new Set<number>();
+    for (const t of texts) for (const h of this.#search.find(t)) hit.add(h.secret);
+    return [...hit];
   }
 }
