@@ -57,13 +57,20 @@ export interface Entry {
   readonly label: string;
 }
 
+/** What a value a request carries is: see Materialised.secrets. */
+export type SecretKind = 'token' | 'password' | 'header';
+
 export interface Materialised {
   readonly request: WireRequest;
   readonly entries: readonly Entry[];
   /** The path must reach the collection (canonical, trailing slash); other variants may reach nothing. */
   readonly strictPath: boolean;
-  /** Every credential the request carries, to be registered with the redactor before it is sent. */
-  readonly secrets: ReadonlyArray<{ readonly value: string; readonly kind: 'token' | 'password' }>;
+  /**
+   * Every credential the request carries, to be registered with the redactor before it is sent: tokens,
+   * passwords (right or wrong) and whole Authorization values (`Basic …`, kind 'header'), which only travel in
+   * headers that are masked whole and whose parts are the scheme, a user name and a password listed apart.
+   */
+  readonly secrets: ReadonlyArray<{ readonly value: string; readonly kind: SecretKind }>;
   /** Tokens this request carries that authenticate someone (a response must not echo them to nobody). */
   readonly liveTokens: readonly string[];
   readonly description: string;
@@ -409,7 +416,7 @@ function place(p: Placed<BadCredential | GoodCredential>, good: boolean, s: Atta
   let label: string;
   let read: ReadPlace | undefined;
   let kind: 'token' | 'password' = 'token';
-  const secrets: Array<{ value: string; kind: 'token' | 'password' }> = [];
+  const secrets: Array<{ value: string; kind: SecretKind }> = [];
   if (c.kind === 'token') {
     const v = good
       ? goodValue(c as GoodCredential, s)
@@ -428,13 +435,13 @@ function place(p: Placed<BadCredential | GoodCredential>, good: boolean, s: Atta
     value = `Basic ${b64(`${name.value}:${password.value}`)}`;
     label = `Basic with ${name.label} and ${password.label}`;
     kind = 'password';
-    secrets.push({ value: password.value, kind: 'password' }, { value, kind: 'password' });
+    secrets.push({ value: password.value, kind: 'password' }, { value, kind: 'header' });
   } else {
     const v = malformed(c.value, s);
     if (v === undefined) return undefined;
     ({ value, label } = v);
     kind = 'password';
-    secrets.push({ value, kind: 'password' });
+    secrets.push({ value, kind: 'header' });
   }
   const live = good && c.kind === 'token' ? [value] : [];
   switch (p.place) {
@@ -453,7 +460,7 @@ function place(p: Placed<BadCredential | GoodCredential>, good: boolean, s: Atta
       const u = owner && s.users[owner];
       if (kind !== 'token' || u === undefined) return undefined;
       const basic = `Basic ${b64(`${u.name}:${value}`)}`;
-      secrets.push({ value: basic, kind: 'password' });
+      secrets.push({ value: basic, kind: 'header' });
       b.headers[headerName('authorization', p.nameCase)] = basic;
       return {
         entry: {
@@ -502,7 +509,7 @@ function place(p: Placed<BadCredential | GoodCredential>, good: boolean, s: Atta
 export function materialise(a: Attack, s: AttackSecrets): Materialised | undefined {
   const b: Built = { headers: {}, query: [], cookies: [] };
   const entries: Entry[] = [];
-  const secrets: Array<{ value: string; kind: 'token' | 'password' }> = [];
+  const secrets: Array<{ value: string; kind: SecretKind }> = [];
   const liveTokens: string[] = [];
   const creds = credsOf(a);
   for (const p of creds) {

@@ -168,10 +168,13 @@ async function attackProperty(
     async (a) => {
       const m = materialised(a);
       if (m === undefined) return undefined;
-      // Generated wrong passwords are not registered: they travel only in Authorization headers, which are masked
-      // whole, and an echo of one is masked where it holds the real password or half of it (redact.ts). Masking
-      // every spelling of hundreds of them in every exchange was most of the run's time.
-      for (const s of m.secrets) if (s.kind === 'token') ctx.secret(s.value);
+      // A wrong password made from the real one shows most of it when a server echoes it: masked like a password
+      // (one pass over a text for all secrets, so hundreds cost little). A whole Authorization value is not a
+      // secret of its own: its parts are the scheme, a name and a password registered apart.
+      for (const s of m.secrets) {
+        if (s.kind === 'token') ctx.secret(s.value);
+        else if (s.kind === 'password') ctx.secret(s.value, 'derived');
+      }
       const exp = opts.model(m, order);
       // Whose answer it is, for the run's log: the owner the version's reading order names.
       const decisive = decisiveExpectation(m, order);

@@ -90,9 +90,10 @@ export interface ContextCapabilities extends Sender {
   readonly log: ExchangeLogView;
   /**
    * Registers a secret the check made itself (e.g. an attenuated token, a generated wrong password) before it is
-   * sent, so that it is masked everywhere; returns it.
+   * sent, so that it is masked everywhere; returns it. `derived`: a wrong password made from a real one, masked
+   * like a password from 4 characters on (Redactor.addDerivedPassword).
    */
-  secret(value: string, kind?: 'token' | 'password'): string;
+  secret(value: string, kind?: 'token' | 'password' | 'derived'): string;
   /**
    * Sends like `get`/`send` (logged for the checks that judge the run) without making the exchange this check's
    * evidence: the generated checks send thousands and attach only the one that shows a failure.

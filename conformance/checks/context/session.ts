@@ -157,6 +157,7 @@ export class CheckSession {
       log: this.log,
       secret: (value, kind = 'token') => {
         if (kind === 'token') this.secrets.addToken(value);
+        else if (kind === 'derived') this.secrets.redactor.addDerivedPassword(value);
         else this.secrets.redactor.addPassword(value);
         return value;
       },
