@@ -12,7 +12,7 @@ import { PreconditionError } from '../errors.js';
 import { bodyKey, type HttpResponse } from '../http.js';
 import type { Exchange } from '../report/types.js';
 import { tokenPath } from '../guard.js';
-import { tokenSetOf, tokensOf } from './list.js';
+import { inFlightFor, tokenSetOf, tokensOf } from './list.js';
 import { defineCheck, type CheckContext } from './types.js';
 
 /**
@@ -97,7 +97,7 @@ async function workingToken(ctx: CheckContext, who: Owner, list: readonly string
 /** The users' lists read fresh with Basic (earlier checks may have created and deleted tokens). */
 async function freshLists(
   ctx: CheckContext,
-): Promise<{ lists: Lists; user: readonly string[]; other: readonly string[] | undefined }> {
+): Promise<{ lists: Lists; user: readonly string[]; other: readonly string[] | undefined; longest: number }> {
   const read = async (who: Owner): Promise<HttpResponse> => {
     const creds = who === 'user' ? ctx.user : ctx.otherUser;
     const res = creds
@@ -113,6 +113,7 @@ async function freshLists(
     lists: { user: tokenSetOf(user), ...(other && { other: tokenSetOf(other) }) },
     user: tokensOf(user),
     other: other && tokensOf(other),
+    longest: Math.max(user.bodyText.length, other?.bodyText.length ?? 0),
   };
 }
 
@@ -128,8 +129,11 @@ async function revokedToken(ctx: CheckContext): Promise<string | undefined> {
   return token;
 }
 
-async function secretsOf(ctx: CheckContext, withRevoked: boolean): Promise<{ secrets: AttackSecrets; lists: Lists }> {
-  const { lists, user, other } = await freshLists(ctx);
+async function secretsOf(
+  ctx: CheckContext,
+  withRevoked: boolean,
+): Promise<{ secrets: AttackSecrets; lists: Lists; longest: number }> {
+  const { lists, user, other, longest } = await freshLists(ctx);
   const userToken = await workingToken(ctx, 'user', user);
   const otherToken = other ? await workingToken(ctx, 'other', other) : undefined;
   const revoked = withRevoked ? await revokedToken(ctx) : undefined;
@@ -139,7 +143,7 @@ async function secretsOf(ctx: CheckContext, withRevoked: boolean): Promise<{ sec
     ...(revoked && { revoked }),
     nowSeconds: Math.floor(Date.now() / 1000),
   };
-  return { secrets, lists };
+  return { secrets, lists, longest };
 }
 
 /** Runs one generated property against the target and turns a (shrunk) failure into the check's verdict. */
@@ -153,7 +157,7 @@ async function attackProperty(
 ): Promise<void> {
   const generated = ctx.generated;
   const budget = budgetOf(generated.depth);
-  const { secrets, lists } = await secretsOf(ctx, opts.withRevoked);
+  const { secrets, lists, longest } = await secretsOf(ctx, opts.withRevoked);
   const order = readOrder(ctx.profile);
   // Materialised once per case: the filter and the judge see the same instance, and tokens take HMACs to make.
   const made = new WeakMap<Attack, Materialised | undefined>();
@@ -189,7 +193,7 @@ async function attackProperty(
       const why = judge(exp, toWire(res), lists, m.liveTokens);
       return why === undefined ? undefined : { message: `${m.description}: ${why}`, evidence: res.exchange };
     },
-    { seed: generated.seed, runs, shrinkBudget: budget.shrink, examples, concurrency: IN_FLIGHT },
+    { seed: generated.seed, runs, shrinkBudget: budget.shrink, examples, concurrency: inFlightFor(longest, IN_FLIGHT) },
   );
   generated.cases += result.cases + result.shrinkCases;
   const depth = generated.depth === 'default' ? '' : ` --depth ${generated.depth}`;

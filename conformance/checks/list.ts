@@ -17,6 +17,17 @@ export function tokensOf(res: Pick<HttpResponse, 'body'>): readonly string[] {
   });
 }
 
+/**
+ * Body bytes the answers of requests in flight may carry together: each holds its whole body until it is read,
+ * and eight 100,000-token lists (21 MB each) passed the run's cap on bodies read at once (E_BODY_TOO_LARGE)
+ * and were most of its memory.
+ */
+const LIST_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+
+/** How many requests that may each be answered with a list of `listChars` go at once: `most`, fewer for long lists. */
+export const inFlightFor = (listChars: number, most: number): number =>
+  Math.max(1, Math.min(most, Math.floor(LIST_BYTES_IN_FLIGHT / Math.max(1, listChars))));
+
 /** tokensOf as a set (duplicates once), made once per distinct body. */
 export function tokenSetOf(res: Pick<HttpResponse, 'body'>): ReadonlySet<string> {
   return res.body.derive(TOKEN_SET, () => new Set(tokensOf(res)));

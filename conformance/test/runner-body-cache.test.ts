@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { expectSameList } from '../checks/assert.js';
-import { tokenSetOf, tokensOf } from '../checks/list.js';
+import { inFlightFor, tokenSetOf, tokensOf } from '../checks/list.js';
 import { bodyKey, HttpClient, parseJson, type HttpResponse } from '../http.js';
 import { Redactor } from '../redact.js';
 
@@ -170,5 +170,15 @@ describe('runner HTTP layer: the plain list read without JSON.parse', () => {
     const text = list(3);
     expect(parseJson(text)).to.deep.equal({ json: JSON.parse(text) as unknown });
     expect(parseJson('{"tokens":[]}\n')).to.deep.equal({ json: { tokens: [] } });
+  });
+});
+
+describe('requests in flight with long lists', () => {
+  it('sends the generated requests one at a time when each answer may be a 100,000-token list', () => {
+    // Eight 21 MB answers at once passed the 64 MiB cap on bodies read together: the run ended with exit 2.
+    expect(inFlightFor(21_249_107, 8)).to.equal(1);
+    expect(inFlightFor(2_125_000, 8)).to.equal(7);
+    expect(inFlightFor(212_000, 8)).to.equal(8);
+    expect(inFlightFor(0, 8)).to.equal(8);
   });
 });
