@@ -39,10 +39,20 @@ export interface EngineResult<T, E> {
   /** Cases judged while shrinking. */
   readonly shrinkCases: number;
   readonly failure?: EngineFailure<T, E>;
+  /**
+   * Set when the cases sent `concurrency` at a time met a refusal (`declined`) or a harness error that the run
+   * one at a time did not meet: the verdict is that run's; this says what happened, for the check's notes.
+   */
+  readonly concurrencyNote?: string;
 }
 
-/** What one case found: nothing, or a broken invariant with its evidence. */
-export type CaseVerdict<E> = undefined | { readonly message: string; readonly evidence: E };
+/**
+ * What one case found: nothing, or a broken invariant with its evidence. `declined`: the server refused to
+ * serve (429, 5xx to a good credential) rather than breaking an invariant; seen only with concurrent requests,
+ * that is load, not a fault, and the one-at-a-time run decides.
+ */
+export type CaseVerdict<E> =
+  undefined | { readonly message: string; readonly evidence: E; readonly declined?: boolean };
 
 /** A fresh seed for a run that was not given one; fast-check seeds are 32-bit integers. */
 export const freshSeed = (): number => (Math.random() * 0x7fffffff) | 0;
@@ -55,24 +65,31 @@ export async function runProperty<T, E>(
   if ((opts.concurrency ?? 1) <= 1) return runSequentially(arb, judgeCase, opts);
   const values = await generatedCases(arb, opts);
   const { failed, error } = await judgeConcurrently(values, judgeCase, opts.concurrency ?? 1);
-  if (failed === undefined) {
-    if (error !== undefined) throw error.error; // the target stopped answering: we could not judge
-    return { seed: opts.seed, cases: values.length, shrinkCases: 0 };
-  }
-  // A failure: the sequential run finds the same first one and shrinks it, with fast-check's replay path.
+  if (failed === undefined && error === undefined) return { seed: opts.seed, cases: values.length, shrinkCases: 0 };
+  // A failure or an error: the sequential run finds the same first failure and shrinks it, with fast-check's
+  // replay path, or rethrows the harness error if it happens again (a target that stopped answering).
   const sequential = await runSequentially(arb, judgeCase, opts);
   if (sequential.failure !== undefined) return sequential;
-  // Not seen again in order (a server that answers differently under concurrent requests): still proof.
-  return {
-    ...sequential,
-    failure: {
-      value: failed.value,
-      message: `${failed.verdict.message} (seen with ${String(opts.concurrency)} requests at once, not when sent one at a time)`,
-      evidence: failed.verdict.evidence,
-      shrinks: 0,
-      path: String(failed.index),
-    },
-  };
+  const many = `${String(opts.concurrency)} requests at once`;
+  // Not seen again in order: a breach seen only under concurrent requests (a race) is still proof.
+  if (failed !== undefined && failed.verdict.declined !== true) {
+    return {
+      ...sequential,
+      failure: {
+        value: failed.value,
+        message: `${failed.verdict.message} (seen with ${many}, not when sent one at a time)`,
+        evidence: failed.verdict.evidence,
+        shrinks: 0,
+        path: String(failed.index),
+      },
+    };
+  }
+  // A refusal or a harness error only under load: the target is judged by the run one at a time.
+  const what =
+    failed !== undefined
+      ? `a refusal (${failed.verdict.message})`
+      : `an error (${error?.error instanceof Error ? error.error.message : String(error?.error)})`;
+  return { ...sequential, concurrencyNote: `with ${many} the target answered ${what}; judged one at a time` };
 }
 
 /** The cases a sequential run would judge, in its order: fast-check generates them, nothing is sent. */

@@ -191,7 +191,10 @@ async function attackProperty(
       const { res } = await sendQuietly(ctx, m.request, whoseAnswer(lists, as));
       requests++;
       const why = judge(exp, toWire(res), lists, m.liveTokens);
-      return why === undefined ? undefined : { message: `${m.description}: ${why}`, evidence: res.exchange };
+      if (why === undefined) return undefined;
+      // A good credential answered 429 or 5xx: the server declined to serve, it did not let anything through.
+      const declined = exp.kind === 'accept' && (res.status === 429 || res.status >= 500);
+      return { message: `${m.description}: ${why}`, evidence: res.exchange, ...(declined && { declined }) };
     },
     { seed: generated.seed, runs, shrinkBudget: budget.shrink, examples, concurrency: inFlightFor(longest, IN_FLIGHT) },
   );
@@ -204,6 +207,7 @@ async function attackProperty(
       `shrunk to: ${result.failure.message} (after ${result.cases} generated ${what}, ${result.failure.shrinks} shrink step(s); ${replay})`,
     );
   }
+  if (result.concurrencyNote !== undefined) ctx.note(result.concurrencyNote);
   ctx.note(`${result.cases} generated ${what} (${requests} requests; ${replay})`);
 }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { budgetOf, parseDepth } from '../attacks/budget.js';
-import { runProperty } from '../attacks/engine.js';
+import { runProperty, type CaseVerdict } from '../attacks/engine.js';
 import { attackExamples, goodExamples } from '../attacks/examples.js';
 import { attack, credsOf, goodRequest, type Attack } from '../attacks/generators.js';
 import { decisiveExpectation, expectationOf, judge } from '../attacks/judge.js';
@@ -337,7 +337,7 @@ describe('attacks: seed, budget, shrinking', () => {
     expect(r.failure?.path).to.equal('0');
   });
 
-  it('with concurrency, rethrows a harness error and starts no further case', async () => {
+  it('with concurrency, a harness error stops the cases and is rethrown when it happens again one at a time', async () => {
     let calls = 0;
     const boom = Object.assign(new Error('target gone'), { code: 'E_CONNECT' });
     let thrown: unknown;
@@ -350,7 +350,48 @@ describe('attacks: seed, budget, shrinking', () => {
       { seed: 1, runs: 50, shrinkBudget: 50, concurrency: 4 },
     ).catch((e: unknown) => (thrown = e));
     expect(thrown).to.equal(boom);
-    expect(calls).to.equal(4);
+    expect(calls, '4 at once, then the first of the run one at a time').to.equal(5);
+  });
+
+  it('with concurrency, an error or a refusal seen only under load leaves the verdict to the run one at a time', async () => {
+    const underLoad = async (fail: () => Promise<CaseVerdict<number>>) => {
+      let inFlight = 0;
+      return runProperty(
+        attack,
+        async () => {
+          inFlight++;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          const crowded = inFlight > 1;
+          inFlight--;
+          return crowded ? fail() : undefined;
+        },
+        { seed: 2, runs: 30, shrinkBudget: 10, concurrency: 4 },
+      );
+    };
+    const refused = await underLoad(() =>
+      Promise.resolve({ message: 'answered 429 to a valid credential', evidence: 0, declined: true }),
+    );
+    expect(refused.failure).to.equal(undefined);
+    expect(refused.concurrencyNote).to.equal(
+      'with 4 requests at once the target answered a refusal (answered 429 to a valid credential); judged one at a time',
+    );
+    const errored = await underLoad(() => Promise.reject(new Error('503 Service Unavailable')));
+    expect(errored.failure).to.equal(undefined);
+    expect(errored.concurrencyNote).to.match(/answered an error \(503 Service Unavailable\); judged one at a time$/);
+    // A breach seen only under load is not a refusal: it stays a failure.
+    const breach = await underLoad(() => Promise.resolve({ message: 'answered 200 to a wrong password', evidence: 1 }));
+    expect(breach.failure?.message).to.equal(
+      'answered 200 to a wrong password (seen with 4 requests at once, not when sent one at a time)',
+    );
+  });
+
+  it('a refusal that happens one at a time too is a failure, as without concurrency', async () => {
+    const refuse = (): Promise<CaseVerdict<number>> =>
+      Promise.resolve({ message: 'answered 429 to a valid credential', evidence: 0, declined: true });
+    const opts = { seed: 3, runs: 10, shrinkBudget: 5 };
+    const sequential = await runProperty(attack, refuse, opts);
+    expect(sequential.failure?.message).to.equal('answered 429 to a valid credential');
+    expect(await runProperty(attack, refuse, { ...opts, concurrency: 4 })).to.deep.equal(sequential);
   });
 
   it('parses --depth and keeps the default budget small', () => {
