@@ -126,6 +126,16 @@ interface RowRun extends ChildRun {
   report?: ReportDocument;
 }
 
+/** What a runner's reports say went wrong: the codes of their errors and errored checks, each once. */
+const errorCodesOf = (runs: readonly RowRun[]): string[] => [
+  ...new Set(
+    runs.flatMap((r) => [
+      ...(r.report?.errors ?? []).map((e) => e.code),
+      ...(r.report?.checks ?? []).flatMap((c) => (c.status === 'errored' ? [c.code ?? 'errored'] : [])),
+    ]),
+  ),
+];
+
 async function runRow(spec: RowSpec, target: string, deadlineMs = 300_000, probeMemory = false): Promise<RowRun> {
   const reportDir = spec.runner ? mkdtempSync(join(tmpdir(), 'bench-report-')) : undefined;
   try {
@@ -313,6 +323,7 @@ export async function benchTimed(
         const runs = samples.get(id) ?? [];
         const inProcess = runs.flatMap((r) => (r.report ? [r.report.durationMs] : []));
         const cases = generatedCases.get(id);
+        const errorCodes = errorCodesOf(runs);
         return {
           id,
           command: specs[id].command,
@@ -322,6 +333,7 @@ export async function benchTimed(
           requests: requests.get(id) ?? null,
           ...(cases !== undefined && { generatedCases: cases }),
           ...(inProcess.length > 0 && { inProcessMs: spread(inProcess) }),
+          ...(errorCodes.length > 0 && { errorCodes }),
         };
       };
 
@@ -408,12 +420,14 @@ async function benchGrowth(sizes: readonly number[], reps: number, log: (l: stri
     }
     return prepared.map((p) => {
       const rs = runs.get(p.size) ?? [];
+      const errorCodes = errorCodesOf(rs);
       return {
         tokens: p.tokens,
         wallMs: spread(rs.map((r) => r.wallMs)),
         maxRssMb: spread(rs.map((r) => (r.maxRssKb ?? Number.NaN) / 1024)),
         requests: requests.get(p.size) ?? null,
         exitCodes: rs.map((r) => r.exitCode),
+        ...(errorCodes.length > 0 && { errorCodes }),
       };
     });
   } finally {

@@ -20,8 +20,9 @@ const yes = (b: boolean | null, judged = true): string =>
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 export const spreadText = (s: Spread, unit: (x: number) => string = ms): string =>
   s.n === 0 ? 'n/a' : s.n === 1 ? unit(s.median) : `${unit(s.min)} / **${unit(s.median)}** / ${unit(s.max)}`;
-const exits = (codes: ReadonlyArray<number | null>): string =>
-  codes.length === 0 ? '–' : [...new Set(codes.map((c) => String(c)))].join(', ');
+const exits = (codes: ReadonlyArray<number | null>, errors: readonly string[] = []): string =>
+  (codes.length === 0 ? '–' : [...new Set(codes.map((c) => String(c)))].join(', ')) +
+  (errors.length > 0 ? ` (${errors.join(', ')})` : '');
 
 function targets(r: BenchResult): string[] {
   if (r.targets.length === 0) return [];
@@ -60,7 +61,7 @@ function speed(r: BenchResult): string[] {
     '|---|---|---|---|---|---|',
     ...rows.map(
       (x) =>
-        `| \`${x.command}\` | ${spreadText(x.wallMs)} | ${x.requests ?? '–'} | ${x.id === ROW.npxRun || x.id === ROW.binRun ? ratio(x, dreddOf(x.id)) : '–'} | ${x.id === ROW.binRun || x.id === ROW.npxRun ? ratio(x, byId(rows, ROW.floor)) : '–'} | ${exits(x.exitCodes)} |`,
+        `| \`${x.command}\` | ${spreadText(x.wallMs)} | ${x.requests ?? '–'} | ${x.id === ROW.npxRun || x.id === ROW.binRun ? ratio(x, dreddOf(x.id)) : '–'} | ${x.id === ROW.binRun || x.id === ROW.npxRun ? ratio(x, byId(rows, ROW.floor)) : '–'} | ${exits(x.exitCodes, x.errorCodes)} |`,
     ),
     '',
     "The targets are judged on the `node bin/onezone-conformance.js` rows: `npx` adds npm's own start (the",
@@ -105,7 +106,7 @@ function depth(r: BenchResult): string[] {
     '|---|---|---|---|---|',
     ...d.rows.map(
       (x) =>
-        `| \`${x.command}\` | ${x.requests ?? '–'} | ${x.generatedCases ?? '–'} | ${spreadText(x.wallMs)} | ${exits(x.exitCodes)} |`,
+        `| \`${x.command}\` | ${x.requests ?? '–'} | ${x.generatedCases ?? '–'} | ${spreadText(x.wallMs)} | ${exits(x.exitCodes, x.errorCodes)} |`,
     ),
     '',
     '`--depth 0` skips the generated checks (attack-*, lifecycle-model): the baseline "without generated cases".',
@@ -124,7 +125,7 @@ function growth(r: BenchResult): string[] {
     '|---|---|---|---|---|',
     ...r.growth.map(
       (g) =>
-        `| ${g.tokens} | ${spreadText(g.wallMs)} | ${spreadText(g.maxRssMb, (x) => `${x.toFixed(1)} MB`)} | ${g.requests ?? '–'} | ${exits(g.exitCodes)} |`,
+        `| ${g.tokens} | ${spreadText(g.wallMs)} | ${spreadText(g.maxRssMb, (x) => `${x.toFixed(1)} MB`)} | ${g.requests ?? '–'} | ${exits(g.exitCodes, g.errorCodes)} |`,
     ),
     '',
     "Peak RSS is the child's own `process.resourceUsage().maxRSS` (a preloaded probe). Sizes from 100,000 tokens",

@@ -34,6 +34,8 @@ export interface RowResult {
   generatedCases?: number;
   /** Runner rows: report.json `durationMs` (first check to the end), over the timed rounds. */
   inProcessMs?: Spread;
+  /** Runner rows: the codes of report.json `errors` and of errored checks, over every run of the row. */
+  errorCodes?: string[];
 }
 
 export interface FloorInfo {
@@ -66,6 +68,8 @@ export interface GrowthRow {
   maxRssMb: Spread;
   requests: number | null;
   exitCodes: Array<number | null>;
+  /** The codes of report.json `errors` and of errored checks, over every run of the size. */
+  errorCodes?: string[];
 }
 
 export interface WrongPwRow {
@@ -147,7 +151,26 @@ export function atLeast(value: number, floor: number, unit: (x: number) => strin
 const row = (rows: readonly RowResult[] | undefined, id: RowId): RowResult | undefined =>
   rows?.find((r) => r.id === id);
 
-/** "run ≤ k × other", judged on the medians; null when either row is missing. */
+/**
+ * Why figures cannot be judged: a run that did not end with exit 0 (a usage error, a target it could not judge,
+ * a deadline) did other work than the rows it is compared with. undefined when every run ended with 0.
+ */
+export function notClean(
+  rows: ReadonlyArray<
+    { exitCodes: ReadonlyArray<number | null>; errorCodes?: string[] } & ({ command: string } | { tokens: number })
+  >,
+): string | undefined {
+  const bad = rows.filter((r) => r.exitCodes.some((c) => c !== 0));
+  if (bad.length === 0) return undefined;
+  return `not judged: ${bad
+    .map(
+      (r) =>
+        `${'command' in r ? `\`${r.command}\`` : `${r.tokens} tokens`} exited ${[...new Set(r.exitCodes.map(String))].join(', ')}${r.errorCodes?.length ? ` (${r.errorCodes.join(', ')})` : ''}`,
+    )
+    .join('; ')}`;
+}
+
+/** "run ≤ k × other", judged on the medians; null when either row is missing or a run did not exit 0. */
 function ratioTarget(
   target: string,
   judged: boolean,
@@ -157,6 +180,8 @@ function ratioTarget(
 ): Target {
   if (!run || !other || Number.isNaN(run.wallMs.median) || Number.isNaN(other.wallMs.median))
     return { target, judged, met: null, evidence: 'not measured in this run', by: '–' };
+  const failed = notClean([run, other]);
+  if (failed !== undefined) return { target, judged, met: null, evidence: failed, by: '–' };
   const limit = k * other.wallMs.median;
   const { met, by } = atMost(run.wallMs.median, limit, ms);
   return {
@@ -242,21 +267,46 @@ export function judgeTargets(r: Omit<BenchResult, 'targets'>): Target[] {
     const rate = generatedPerMinute(r.depth);
     const thorough = row(r.depth.rows, ROW.binRunThorough);
     const { met, by } = atLeast(rate, THOROUGH_PER_MINUTE, (x) => `${Math.round(x)}/min`);
-    t.push({
-      target: `\`--depth thorough\` sends ≥ ${THOROUGH_PER_MINUTE} generated requests per minute`,
-      judged: true,
-      met: Number.isNaN(rate) ? null : met,
-      evidence: Number.isNaN(rate)
-        ? 'not measured in this run'
-        : `${Math.round(rate)}/min: ${(thorough?.requests ?? 0) - (row(r.depth.rows, ROW.binRunDepth0)?.requests ?? 0)} requests beyond the depth-0 run's in ${ms(thorough?.wallMs.median)}`,
-      by: Number.isNaN(rate) ? '–' : by,
-    });
+    const failed = thorough && notClean([thorough]);
+    if (failed !== undefined)
+      t.push({
+        target: `\`--depth thorough\` sends ≥ ${THOROUGH_PER_MINUTE} generated requests per minute`,
+        judged: true,
+        met: null,
+        evidence: failed,
+        by: '–',
+      });
+    else
+      t.push({
+        target: `\`--depth thorough\` sends ≥ ${THOROUGH_PER_MINUTE} generated requests per minute`,
+        judged: true,
+        met: Number.isNaN(rate) ? null : met,
+        evidence: Number.isNaN(rate)
+          ? 'not measured in this run'
+          : `${Math.round(rate)}/min: ${(thorough?.requests ?? 0) - (row(r.depth.rows, ROW.binRunDepth0)?.requests ?? 0)} requests beyond the depth-0 run's in ${ms(thorough?.wallMs.median)}`,
+        by: Number.isNaN(rate) ? '–' : by,
+      });
   }
   if (r.growth && r.growth.length > 0) {
     const lin = linearGrowth(r.growth);
-    t.push({ target: 'time linear in the list length (the cost per token does not grow)', judged: true, ...lin });
+    const failed = notClean(r.growth);
+    t.push({
+      target: 'time linear in the list length (the cost per token does not grow)',
+      judged: true,
+      ...lin,
+      ...(failed !== undefined && { met: null, evidence: `${failed}; ${lin.evidence}`, by: '–' }),
+    });
     const big = r.growth.filter((g) => g.tokens >= RSS_AT_TOKENS).at(-1);
-    if (big) {
+    const bigFailed = big && notClean([big]);
+    if (big && bigFailed !== undefined) {
+      t.push({
+        target: `peak RSS < ${RSS_LIMIT_MB} MB at ${RSS_AT_TOKENS.toLocaleString('en')} tokens`,
+        judged: true,
+        met: null,
+        evidence: `${bigFailed}; ${big.maxRssMb.median.toFixed(1)} MB until then`,
+        by: '–',
+      });
+    } else if (big) {
       const { met, by } = atMost(big.maxRssMb.median, RSS_LIMIT_MB, (x) => `${x.toFixed(1)} MB`);
       t.push({
         target: `peak RSS < ${RSS_LIMIT_MB} MB at ${RSS_AT_TOKENS.toLocaleString('en')} tokens`,

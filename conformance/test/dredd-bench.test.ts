@@ -320,6 +320,28 @@ describe('bench: targets', () => {
     });
   });
 
+  it('judges no figures of a run that did not exit 0, and says which and why', () => {
+    const broken = { ...rowOf(ROW.binRun, 100), exitCodes: [0, 2], errorCodes: ['E_TIMEOUT'] };
+    const t = judgeTargets({
+      ...base,
+      speed: { rounds: 2, seed: 1, standin: 's', rows: [broken, rowOf(ROW.binDredd, 900), rowOf(ROW.floor, 300)] },
+      growth: [
+        growthRow(10, 500, 100),
+        growthRow(1000, 520, 101),
+        growthRow(10_000, 700, 110),
+        { ...growthRow(100_000, 2500, 200), exitCodes: [2], errorCodes: ['E_DEADLINE'] },
+      ],
+    });
+    expect(find(t, 'Dredd, both through the bin')).to.include({
+      met: null,
+      evidence: 'not judged: `bin-run` exited 0, 2 (E_TIMEOUT)',
+    });
+    expect(find(t, '2.5 × the floor').met).to.equal(null);
+    expect(find(t, 'time linear').met).to.equal(null);
+    expect(find(t, 'peak RSS')).to.include({ met: null });
+    expect(find(t, 'peak RSS').evidence).to.match(/^not judged: 100000 tokens exited 2 \(E_DEADLINE\)/);
+  });
+
   it('judges the default run against --depth 0 and the thorough rate', () => {
     const t = judgeTargets({
       ...base,
