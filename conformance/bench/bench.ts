@@ -13,6 +13,8 @@ import { profileRunner } from './profile.js';
 import { startCountingProxy, type Recording } from './proxy.js';
 import { formatMarkdown } from './table.js';
 import {
+  GROWTH_COMMAND,
+  GROWTH_TIMEOUT_MS,
   judgeTargets,
   ms,
   ROW,
@@ -394,7 +396,24 @@ async function benchGrowth(sizes: readonly number[], reps: number, log: (l: stri
     }
     const runs = new Map<number, RowRun[]>(sizes.map((size) => [size, []]));
     const requests = new Map<number, number | null>();
-    const specFor = (p: (typeof prepared)[number]): RowSpec => rowSpecs(p.users, '')[ROW.binRun];
+    const bin = binPath();
+    const specFor = (p: (typeof prepared)[number]): RowSpec => ({
+      id: ROW.binRun,
+      command: GROWTH_COMMAND,
+      runner: true,
+      start: (target, dir) => ({
+        cmd: process.execPath,
+        args: [
+          bin,
+          'run',
+          '--allow-writes',
+          '--timeout',
+          String(GROWTH_TIMEOUT_MS),
+          ...(dir !== undefined ? ['--report-dir', dir] : []),
+        ],
+        env: childEnv(target, p.users, true),
+      }),
+    });
     // Requests counted once per size up to 10,000 tokens; a count at 100,000 would cost a whole extra run.
     for (const p of prepared) {
       if (p.size > 10_000) {

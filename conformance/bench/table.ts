@@ -1,5 +1,13 @@
 import type { Spread } from './measure.js';
-import { ms, ROW, type BenchResult, type RowId, type RowResult, generatedPerMinute } from './targets.js';
+import {
+  GROWTH_COMMAND,
+  ms,
+  ROW,
+  type BenchResult,
+  type RowId,
+  type RowResult,
+  generatedPerMinute,
+} from './targets.js';
 
 /** The benchmark's Markdown: a pure function of the result, printed to the console and written as bench.md. */
 export function formatMarkdown(r: BenchResult): string {
@@ -119,7 +127,7 @@ function depth(r: BenchResult): string[] {
 function growth(r: BenchResult): string[] {
   if (!r.growth) return [];
   return [
-    '## Time and peak memory as the token list grows (`node bin/onezone-conformance.js run`)',
+    `## Time and peak memory as the token list grows (\`${GROWTH_COMMAND}\`)`,
     '',
     '| tokens in the list | wall min / **median** / max | peak RSS min / **median** / max | requests | exit codes |',
     '|---|---|---|---|---|',

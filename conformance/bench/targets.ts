@@ -213,6 +213,14 @@ export function linearGrowth(rows: readonly GrowthRow[]): { met: boolean | null;
   return { met, evidence: `${evidence}; last step added ${ms(added)}, allowed ${ms(allowed)}`, by };
 }
 
+/**
+ * The growth rows' per-request timeout: the stand-in, one thread, builds every 100,000-token answer afresh and
+ * answers the run's concurrent list requests one after another; the default 10 s would time out on the
+ * stand-in's cost, which is not what this phase measures.
+ */
+export const GROWTH_TIMEOUT_MS = 60_000;
+export const GROWTH_COMMAND = `node bin/onezone-conformance.js run --allow-writes --timeout ${GROWTH_TIMEOUT_MS}`;
+
 export const RSS_LIMIT_MB = 250;
 export const RSS_AT_TOKENS = 100_000;
 export const WRONG_PW_PER_SECOND = 1000;
