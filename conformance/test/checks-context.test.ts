@@ -93,4 +93,24 @@ describe('CheckSession: the ledger keeps the memoised lists true', () => {
       await close();
     }
   });
+
+  it('never takes into the cleanup a token the run did not create, whatever a check marks still present', async () => {
+    const deletes: string[] = [];
+    const { session, close } = await sessionAgainst(
+      (req, res) => {
+        if (req.method === 'DELETE') deletes.push(req.url ?? '');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"tokens":[]}');
+      },
+      { allowWrites: true },
+    );
+    try {
+      const foreign = 'MDAxNWxvY2F00aW9uIG9uZXpvbmUKforeignforeignforeignforeignforeign';
+      session.contextFor(['basic', 'writes'], []).ledger.markStillPresent(foreign);
+      expect(session.ledger.pending.size).to.equal(0);
+      expect(await session.cleanup()).to.deep.equal([]);
+      expect(deletes).to.deep.equal([]);
+    } finally {
+      await close();
+    }
+  });
 });

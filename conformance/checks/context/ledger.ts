@@ -31,7 +31,7 @@ export interface LedgerView {
   markDeleted(token: string): void;
   /** The token markDeleted last; PreconditionError P_STATE when none was. */
   deleted(): string;
-  /** A token thought deleted is still there (listed or valid): the cleanup must try again. */
+  /** A token the run created and thought deleted is still there (listed or valid): the cleanup tries again. */
   markStillPresent(token: string): void;
 }
 
@@ -173,7 +173,9 @@ export class TokenLedger {
   }
 
   markStillPresent(token: string): void {
-    this.#pending.set(token, this.#owners.get(token) ?? 'user');
+    // Only a token the run created goes back to the cleanup: whatever else a check saw, the run never deletes.
+    const who = this.#owners.get(token);
+    if (who !== undefined) this.#pending.set(token, who);
   }
 
   /**
