@@ -145,6 +145,16 @@ describe('cleanup of created tokens', function () {
       (p?.seen ?? []).filter((r) => r.method === 'DELETE').map((r) => r.path);
     const timeoutMs = 600;
 
+    /** A target whose lists leave out every token its POSTs answered with (the run's), and those tokens. */
+    const hidingCreated = async (): Promise<{ target: string; created: Set<string> }> => {
+      const created = new Set<string>();
+      const target = await through((req, status, body) => {
+        if (req.method === 'POST' && status === 200) remember(created, body);
+        return lyingList(req, status, body, (ts) => ts.filter((t) => !created.has(t)));
+      });
+      return { target, created };
+    };
+
     /**
      * The target creates the token of the run's first POST but answers after --timeout (so the run cannot name
      * it), and its lists lie as `lie` says, given that token once the POST has been answered.
@@ -165,11 +175,7 @@ describe('cleanup of created tokens', function () {
 
     it('leaving out the tokens the run created: each is still deleted by the token the POST gave', async () => {
       const before = [await listOf(s, 0), await listOf(s, 1)];
-      const created = new Set<string>();
-      const target = await through((req, status, body) => {
-        if (req.method === 'POST' && status === 200) remember(created, body);
-        return lyingList(req, status, body, (ts) => ts.filter((t) => !created.has(t)));
-      });
+      const { target, created } = await hidingCreated();
       const r = await runConformance(configFor(s, target));
       expect(created.size).to.be.at.least(1);
       expect(codes(r)).not.to.include('E_CLEANUP');
@@ -179,11 +185,7 @@ describe('cleanup of created tokens', function () {
     it('leaving out a token whose DELETE it ignored: reported as not removed (it still authenticates)', async () => {
       await s.close();
       s = await startStandin({ faults: ['delete-ignored'] });
-      const created = new Set<string>();
-      const target = await through((req, status, body) => {
-        if (req.method === 'POST' && status === 200) remember(created, body);
-        return lyingList(req, status, body, (ts) => ts.filter((t) => !created.has(t)));
-      });
+      const { target, created } = await hidingCreated();
       const r = await runConformance(configFor(s, target));
       expect(cleanupText(r)).to.match(/not removed \(the DELETE was accepted but the token still authenticates\)/);
       expect(cleanupText(r)).to.match(FINGERPRINTED);
@@ -193,11 +195,7 @@ describe('cleanup of created tokens', function () {
     it('a DELETE left unconfirmed is printed by the command as a line saying the token was not removed', async () => {
       await s.close();
       s = await startStandin({ faults: ['delete-ignored'] });
-      const created = new Set<string>();
-      const target = await through((req, status, body) => {
-        if (req.method === 'POST' && status === 200) remember(created, body);
-        return lyingList(req, status, body, (ts) => ts.filter((t) => !created.has(t)));
-      });
+      const { target, created } = await hidingCreated();
       const dir = mkdtempSync(join(tmpdir(), 'oz-cleanup-'));
       try {
         const u = s.users[0];
