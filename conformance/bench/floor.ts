@@ -1,11 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { Agent } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent as UndiciAgent } from 'undici';
 import type { Recording, RecordedRequest } from './proxy.js';
+
+// Of undici, only the Agent and its request(), wired as the bundled command takes them (UNDICI_FOR_BUNDLE in
+// tools/build.ts): the package's index also loads fetch, WebSocket and mocks, a start a floor need not pay.
+const require = createRequire(import.meta.url);
+const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: { request?: unknown } };
+const Agent = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+Dispatcher.prototype.request = require('undici/lib/api/api-request.js') as unknown;
 
 /**
  * The benchmark's floor row: `node dist/conformance/bench/floor.js FILE` sends the requests a recorded run
  * made (FILE, written by the bench with mode 0600 and deleted after: it holds the run's credentials), with
- * plain undici and nothing else of ours, and reads every answer whole. No checks, no report: what any tool
+ * undici's Agent and nothing of ours, and reads every answer whole. No checks, no report: what any tool
  * making the same requests from Node must pay at least.
  *
  * Concurrency as recorded: a request waits for every request whose answer had been sent before it arrived at
