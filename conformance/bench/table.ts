@@ -82,7 +82,7 @@ function speed(r: BenchResult): string[] {
     ...(f
       ? [
           '',
-          `Floor: \`floor.js\` (undici only) sends the requests the bin run sent (recorded through the proxy into a`,
+          `Floor: \`floor.js\` (of undici only the Agent, as the bundle takes it) sends the requests the bin run sent (recorded through the proxy into a`,
           `temporary file of mode 0600, deleted at the end) with the concurrency ${f.concurrency}: each request waits`,
           'for those whose answers had been sent before it arrived, so what the run had in flight together goes',
           `together (most in flight at once: ${f.runPeakInFlight} in the run, ${f.floorPeakInFlight ?? '–'} in the floor). It reads every`,
