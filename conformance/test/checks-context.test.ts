@@ -1,6 +1,7 @@
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
 import { expect } from 'chai';
 import { factKey, FactStore } from '../checks/context/facts.js';
+import { NotSent } from '../checks/context/wire.js';
 import type { Exchange } from '../report/types.js';
 import { sessionAgainst } from './support/session.js';
 
@@ -110,6 +111,45 @@ describe('CheckSession: the ledger keeps the memoised lists true', () => {
       expect(await session.cleanup()).to.deep.equal([]);
       expect(deletes).to.deep.equal([]);
     } finally {
+      await close();
+    }
+  });
+
+  it('does not count a POST the wire refused to send (the target had stopped answering) as one that may have created a token', async () => {
+    let hang = false;
+    const held: ServerResponse[] = [];
+    const tokens: string[] = [];
+    const { session, close } = await sessionAgainst(
+      (req, res) => {
+        if (hang) {
+          held.push(res);
+          return;
+        }
+        if (req.method === 'POST') {
+          const t = `createdtoken${tokens.length}`.padEnd(60, 'c');
+          tokens.push(t);
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: t }));
+        } else if (req.method === 'DELETE') {
+          tokens.splice(tokens.indexOf(decodeURIComponent((req.url ?? '').split('/').pop() ?? '')), 1);
+          res.writeHead(202).end();
+        } else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ tokens }));
+      },
+      { allowWrites: true, timeoutMs: 300 },
+    );
+    try {
+      const ctx = session.contextFor(['basic', 'writes'], []);
+      await ctx.ledger.create('user');
+      hang = true;
+      // Times out: from now on the wire sends nothing but the cleanup.
+      await ctx.get({ kind: 'none' }, { as: 'nobody' }).catch(() => undefined);
+      hang = false;
+      const refused = await ctx.ledger.create('user').catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(NotSent);
+      // Nothing to report: the one token created is removed, and the refused POST cannot have made one.
+      expect(await session.cleanup()).to.deep.equal([]);
+      expect(tokens).to.deep.equal([]);
+    } finally {
+      for (const r of held) r.destroy();
       await close();
     }
   });

@@ -7,7 +7,7 @@ import type { Exchange } from '../../report/types.js';
 import { tokenSetOf } from '../list.js';
 import { dateSeconds, postMintedAt, runSpan, type ListSnapshot } from './provenance.js';
 import type { Auth } from '../types.js';
-import type { Wire } from './wire.js';
+import { NotSent, type Wire } from './wire.js';
 
 /** Whose token it is: the run's user or the other user. */
 export type Owner = 'user' | 'other';
@@ -135,7 +135,7 @@ export class TokenLedger {
       );
     } catch (e) {
       // Timed out, interrupted in flight, cut or reset: the target may still have created it.
-      if (!(isHarnessError(e) && NEVER_SENT.has(e.code))) this.#doubt(who);
+      if (!(e instanceof NotSent) && !(isHarnessError(e) && NEVER_SENT.has(e.code))) this.#doubt(who);
       throw e;
     }
     const token = (res.json as { token?: unknown } | undefined)?.token;

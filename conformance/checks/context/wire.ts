@@ -8,6 +8,12 @@ import type { ExchangeLog } from './exchange-log.js';
 import type { SecretBook } from './secret-book.js';
 import type { TokenSearch } from './token-search.js';
 
+/**
+ * A request the wire refused to send because the target had stopped answering: unlike a failure in flight,
+ * the target cannot have acted on it (a POST refused so created nothing).
+ */
+export class NotSent extends HarnessError {}
+
 /** Transport failures after which the target is taken as gone for the rest of the run. */
 const STOPPED_ANSWERING = new Set(['E_TIMEOUT', 'E_CONNECT', 'E_TLS']);
 
@@ -62,10 +68,7 @@ export class Wire {
     force = false,
   ): Promise<HttpResponse> {
     if (this.#unreachable && !force) {
-      throw new HarnessError(
-        this.#unreachable.code,
-        `not sent, the target stopped answering: ${this.#unreachable.message}`,
-      );
+      throw new NotSent(this.#unreachable.code, `not sent, the target stopped answering: ${this.#unreachable.message}`);
     }
     const { secrets, search, log } = this.parts;
     secrets.addAuth(auth);

@@ -23,12 +23,12 @@ export interface ProgrammedSession {
 
 export async function sessionAgainst(
   handler: RequestListener,
-  opts: { readonly profile?: ProfileId; readonly allowWrites?: boolean } = {},
+  opts: { readonly profile?: ProfileId; readonly allowWrites?: boolean; readonly timeoutMs?: number } = {},
 ): Promise<ProgrammedSession> {
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const redactor = new Redactor();
-  const http = new HttpClient({ timeoutMs: 2000, redactor });
+  const http = new HttpClient({ timeoutMs: opts.timeoutMs ?? 2000, redactor });
   const profile = getProfile(opts.profile ?? 'onezone-17.06');
   const session = new CheckSession({
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/onezone`,
