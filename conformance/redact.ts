@@ -66,6 +66,14 @@ export interface SpellingOptions {
 const FULL: SpellingOptions = { partials: true, encodings: true };
 
 /**
+ * A secret as a final scrubber must search it to agree with the redactor: a value, or a short generated wrong
+ * password that is searched only where it stands as a whole value (Redactor.addDerivedPassword).
+ */
+export type ListedSecret = string | { readonly value: string; readonly wholeValueOnly: true };
+
+export const listedValue = (s: ListedSecret): string => (typeof s === 'string' ? s : s.value);
+
+/**
  * Every place where `text` holds `secret` in one of the spellings a server, a formatter or an attacker would
  * use: raw; JSON/JS string escapes (`\u00e4`, all-`\uXXXX`, `\"`, `\x61`, at any nesting depth, mixed with
  * plain characters); URL-encoded (`%C3%A4`, `+`); HTML/XML entities (`&#228;`, `&#xE4;`, `&quot;`,
@@ -125,6 +133,8 @@ interface Entry {
   readonly mask: string;
   /** Found only as a whole value. */
   readonly short: boolean;
+  /** Registered so (the others are short by their length alone). */
+  readonly wholeValueOnly: boolean;
   /** Its halves, when it has any (partials and long enough). */
   readonly parts: readonly string[];
   /** Searched by its exact patterns in every text with an escape (see AMBIGUOUS_CHAR). */
@@ -199,8 +209,11 @@ export class SecretSpellings {
   readonly #tiny: Entry[] = [];
   readonly #ambiguous: Entry[] = [];
 
-  constructor(secrets: readonly string[] = [], mask = '[REDACTED secret]') {
-    for (const s of secrets) this.add(s, mask);
+  constructor(secrets: readonly ListedSecret[] = [], mask = '[REDACTED secret]') {
+    for (const s of secrets) {
+      if (typeof s === 'string') this.add(s, mask);
+      else this.add(s.value, mask, { partials: false, encodings: false, wholeValueOnly: true });
+    }
   }
 
   get size(): number {
@@ -219,6 +232,11 @@ export class SecretSpellings {
   /** Every secret, in the order added. */
   secrets(): string[] {
     return this.#entries.map((e) => e.secret);
+  }
+
+  /** Every secret as another set must search it to find what this one finds (see ListedSecret). */
+  listed(): ListedSecret[] {
+    return this.#entries.map((e) => (e.wholeValueOnly ? { value: e.secret, wholeValueOnly: true } : e.secret));
   }
 
   /**
@@ -246,7 +264,8 @@ export class SecretSpellings {
       if (p.length - swallowable >= 2) seeds.add(p.slice(swallowable));
       else ambiguous = true;
     }
-    const entry: Entry = { index: this.#entries.length, secret, mask, short, parts, ambiguous };
+    const wholeValueOnly = opts.wholeValueOnly === true;
+    const entry: Entry = { index: this.#entries.length, secret, mask, short, wholeValueOnly, parts, ambiguous };
     this.#entries.push(entry);
     this.#byValue.set(secret, entry);
     if (secret.length < 2) {
@@ -547,8 +566,8 @@ export class Redactor {
    * the tokens: a 10,000-token run would make that scrubber search every file 10,000 times, and tokens are
    * caught by the Onedata pattern anyway.
    */
-  credentials(): string[] {
-    return this.#literal.secrets();
+  credentials(): ListedSecret[] {
+    return this.#literal.listed();
   }
 
   redact(text: string): string {
@@ -603,9 +622,7 @@ const tokenMask = (token: string): string => `[REDACTED token #${fingerprint(tok
 /** An unregistered run: Onedata tokens inside it, then what is left of it if still a long base64url run. */
 function byPattern(run: string): string {
   if (run.length < 23) return run;
-  const tokensMasked = run.includes('MD')
-    ? run.replace(ONEDATA_TOKEN, tokenMask)
-    : run;
+  const tokensMasked = run.includes('MD') ? run.replace(ONEDATA_TOKEN, tokenMask) : run;
   return tokensMasked.replace(LONG_BASE64, (t) => `[REDACTED #${fingerprint(t)}]`);
 }
 

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { HarnessError } from '../errors.js';
-import { SecretSpellings, type SecretHit } from '../redact.js';
+import { listedValue, SecretSpellings, type ListedSecret, type SecretHit } from '../redact.js';
 import { formatBadge } from './formatters/badge.js';
 import { formatHtml } from './formatters/html.js';
 import { formatJson } from './formatters/json.js';
@@ -30,7 +30,7 @@ export interface WriteOptions {
    * redacted by the HTTP layer; every free-text field is masked again here in every spelling
    * (findSecretSpellings), and each rendered file is scrubbed once more as the last line of defence.
    */
-  secrets?: readonly string[];
+  secrets?: readonly ListedSecret[];
   /**
    * Told what the final scrubber caught in a rendered file (file, which secret, which spelling): a gap in
    * the redaction to fix. The file is written with the catch masked. Default: a process warning.
@@ -48,7 +48,7 @@ const MASK = '[REDACTED secret]';
  * a write failure.
  */
 export async function writeReports(dir: string, report: ReportDocument, options: WriteOptions = {}): Promise<string[]> {
-  const secrets = (options.secrets ?? []).filter((s) => s !== '');
+  const secrets = (options.secrets ?? []).filter((s) => listedValue(s) !== '');
   // One search for the document and every rendered file: all secrets in one pass over each text.
   const search = new SecretSpellings(secrets, MASK);
   const doc = secrets.length ? redactWith(report, search) : report;
@@ -133,7 +133,7 @@ async function writeNoFollow(dir: string, name: string, text: string): Promise<s
  * values, bodies, run errors). Enumerated fields (IDs, levels, statuses, the verdict) are left alone: the
  * verdict and the counts stand whatever a server echoed.
  */
-export function redactDocument(report: ReportDocument, secrets: readonly string[]): ReportDocument {
+export function redactDocument(report: ReportDocument, secrets: readonly ListedSecret[]): ReportDocument {
   return redactWith(report, new SecretSpellings(secrets, MASK));
 }
 
@@ -170,12 +170,12 @@ function redactWith(report: ReportDocument, search: SecretSpellings): ReportDocu
 }
 
 /** What the scrubber found in one rendered file: which secret (by its position), in which spellings. */
-function catches(fileName: string, text: string, search: SecretSpellings, secrets: readonly string[]): string[] {
+function catches(fileName: string, text: string, search: SecretSpellings, secrets: readonly ListedSecret[]): string[] {
   const found = new Map<number, SecretHit[]>();
   for (const h of search.find(text)) found.set(h.secret, [...(found.get(h.secret) ?? []), h]);
   // By the secret's position in the list the caller gave (the set keeps one entry for a repeated value).
   return secrets.flatMap((secret, index) => {
-    const hits = found.get(search.indexOf(secret)) ?? [];
+    const hits = found.get(search.indexOf(listedValue(secret))) ?? [];
     if (!hits.length) return [];
     const kinds = [...new Set(hits.map((h) => h.kind))].join(', ');
     return [`${fileName} contained secret #${index + 1} of the secrets list (${kinds}, ${hits.length}×)`];
@@ -189,7 +189,7 @@ function catches(fileName: string, text: string, search: SecretSpellings, secret
 export function scrubSecrets(
   fileName: string,
   text: string,
-  secrets: readonly string[],
+  secrets: readonly ListedSecret[],
 ): { text: string; caught: string[] } {
   return scrub(fileName, text, new SecretSpellings(secrets, MASK), secrets);
 }
@@ -198,7 +198,7 @@ function scrub(
   fileName: string,
   text: string,
   search: SecretSpellings,
-  secrets: readonly string[],
+  secrets: readonly ListedSecret[],
 ): { text: string; caught: string[] } {
   const caught = catches(fileName, text, search, secrets);
   if (!caught.length) return { text, caught };
@@ -210,8 +210,8 @@ function scrub(
  * escaped, base64, hex, half of it). The error names the file, the secret's position in the list and the
  * spelling, never the secret.
  */
-export function assertNoSecrets(fileName: string, text: string, secrets: readonly string[]): void {
-  const listed = secrets.filter((s) => s !== '');
+export function assertNoSecrets(fileName: string, text: string, secrets: readonly ListedSecret[]): void {
+  const listed = secrets.filter((s) => listedValue(s) !== '');
   const [first] = catches(fileName, text, new SecretSpellings(listed, MASK), listed);
   if (first !== undefined) throw new HarnessError('E_REPORT', first);
 }

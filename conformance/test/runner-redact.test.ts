@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { findSecretSpellings, Redactor, redactHeaders, SecretSpellings } from '../redact.js';
+import { scrubSecrets } from '../report/write.js';
 
 const TOKEN =
   'MDAxNWxvY2F00aW9uIG9uZXpvbmUKMDAzYmlkZW500aWZpZXIgOEhmSEFSSGdrbHFCa1pWSTRsNk1CVHZTU3Z0OThwcHA2OTQ4czhRN1NPawo';
@@ -238,7 +239,19 @@ describe('runner redaction', () => {
         '{"password":"[REDACTED password]","user":"alice-smith"}',
       );
       expect(r.redact('{"password":"ali","note":"alias"}')).to.equal('{"password":"ali","note":"alias"}');
-      expect(r.credentials()).to.deep.equal(['alice-s']);
+      expect(r.credentials()).to.deep.equal([{ value: 'alice-s', wholeValueOnly: true }]);
+    });
+
+    it('are searched by the report scrubber as the redactor masks them: a short one inside a word is no catch', () => {
+      // At --depth thorough the scrubber searched 4-7-character ones everywhere and "caught" them inside words.
+      const r = new Redactor();
+      r.addCredentials('alice', REAL);
+      r.addDerivedPassword('Alic');
+      const harmless = r.redact('{"user":"Alice","note":"Alice-standin logs in as Alic3"}');
+      expect(scrubSecrets('report.html', harmless, r.credentials()).caught).to.deep.equal([]);
+      const leaked = scrubSecrets('report.json', '{"password":"Alic"}', r.credentials());
+      expect(leaked.caught).to.deep.equal(['report.json contained secret #3 of the secrets list (raw, 1×); masked']);
+      expect(leaked.text).to.equal('{"password":"[REDACTED secret]"}');
     });
 
     it('keep the mask of a token used as a wrong password', () => {
