@@ -488,9 +488,10 @@ const SPELLED_UNIT =
 const TOKEN_CHAR = /^[A-Za-z0-9_-]$/;
 
 /**
- * A generated wrong password shorter than this is not registered. It is a piece of the real password of at
- * most three characters (a prefix, a truncation): it tells an attacker no more than a guess would, while
- * masking it, even only as a whole value, would hide single letters and short words all over a report.
+ * A generated wrong password (or a short token) shorter than this is not registered. It is a piece of the real
+ * password of at most three characters (a prefix, a truncation): it tells an attacker no more than a guess
+ * would, while masking it, even only as a whole value, would hide single letters, digits and short words all
+ * over a report.
  */
 const MIN_DERIVED = MIN_SECRET_LENGTH;
 
@@ -520,13 +521,9 @@ export class Redactor {
    * scheme is no secret (half of `Basic Og==` was the `Basic ` of every check title naming the scheme).
    */
   addDerivedPassword(value: string): void {
-    const chars = Array.from(value).length;
-    if (chars < MIN_DERIVED || this.#runs.has(value)) return;
-    this.#literal.add(value, '[REDACTED password]', {
-      partials: true,
-      encodings: true,
-      wholeValueOnly: chars < MIN_PARTIAL,
-    });
+    const short = shortValueOptions(value);
+    if (short === 'skip' || this.#runs.has(value)) return;
+    this.#literal.add(value, '[REDACTED password]', short ?? FULL);
   }
 
   addCredentials(name: string, password: string): void {
@@ -544,7 +541,10 @@ export class Redactor {
     if (token === '' || this.#runs.has(token) || this.#literal.has(token)) return;
     // A token-shaped one gets its mask (a SHA-256) when first found: 100,000 listed tokens took 0.14 s to hash.
     if (RUN_ONLY.test(token)) this.#runs.set(token, null);
-    else this.#literal.add(token, tokenMask(token));
+    else {
+      const short = shortValueOptions(token);
+      if (short !== 'skip') this.#literal.add(token, tokenMask(token), short ?? FULL);
+    }
   }
 
   /** The mask of a registered token-shaped run, undefined if the run is none. */
@@ -615,6 +615,18 @@ export class Redactor {
     if (decoded.length >= 40) return `[REDACTED #${fingerprint(decoded)}]`;
     return raw;
   }
+}
+
+/**
+ * How a value the run made up is searched when it is short: from 4 to 7 characters only as a whole value
+ * (inside words such a piece occurs by chance: a garbage token `valu` masked every "value"), below 4 not at all
+ * (`'skip'`: a garbage token `4` was "found" in every count of report.html); undefined when it is long enough to
+ * be searched in every spelling. No Onedata token is this short.
+ */
+function shortValueOptions(value: string): SpellingOptions | 'skip' | undefined {
+  const chars = Array.from(value).length;
+  if (chars >= MIN_PARTIAL) return undefined;
+  return chars < MIN_DERIVED ? 'skip' : { partials: false, encodings: false, wholeValueOnly: true };
 }
 
 const tokenMask = (token: string): string => `[REDACTED token #${fingerprint(token)}]`;

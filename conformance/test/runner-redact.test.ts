@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { findSecretSpellings, Redactor, redactHeaders, SecretSpellings } from '../redact.js';
+import { findSecretSpellings, fingerprint, Redactor, redactHeaders, SecretSpellings } from '../redact.js';
 import { scrubSecrets } from '../report/write.js';
 
 const TOKEN =
@@ -252,6 +252,19 @@ describe('runner redaction', () => {
       const leaked = scrubSecrets('report.json', '{"password":"Alic"}', r.credentials());
       expect(leaked.caught).to.deep.equal(['report.json contained secret #3 of the secrets list (raw, 1×); masked']);
       expect(leaked.text).to.equal('{"password":"[REDACTED secret]"}');
+    });
+
+    it('a short made-up token is masked as a whole value only, below 4 characters not at all', () => {
+      // At --depth thorough the garbage token `valu` masked every "value", and `4` was "found" in report.html's counts.
+      const r = new Redactor();
+      r.addToken('valu');
+      r.addToken('4');
+      expect(r.redact('{"token":"valu","note":"a Basic value","n":4}')).to.equal(
+        `{"token":"[REDACTED token #${fingerprint('valu')}]","note":"a Basic value","n":4}`,
+      );
+      expect(
+        scrubSecrets('report.html', '<span class="n">4</span> a Basic value', r.credentials()).caught,
+      ).to.deep.equal([]);
     });
 
     it('keep the mask of a token used as a wrong password', () => {
