@@ -12,6 +12,7 @@ import { PreconditionError } from '../errors.js';
 import { bodyKey, type HttpResponse } from '../http.js';
 import type { Exchange } from '../report/types.js';
 import { tokenPath } from '../guard.js';
+import { restObstacle } from './caveats.js';
 import { inFlightFor, tokenSetOf, tokensOf } from './list.js';
 import { defineCheck, type CheckContext } from './types.js';
 
@@ -79,36 +80,59 @@ function whoseAnswer(lists: Lists, guess: Principal): (res: HttpResponse) => Pri
   };
 }
 
-/** A token of `who` that is seen to authenticate them (lived-in lists hold expired and unusable tokens). */
-async function workingToken(ctx: CheckContext, who: Owner, list: readonly string[]): Promise<string | undefined> {
+/**
+ * A token of `who` that is seen to authenticate them (lived-in lists hold expired and unusable tokens): tokens
+ * whose caveats forbid a REST request now are not tried, as the session's token choice does not try them. The
+ * requests are not recorded as they go but returned, for the caller to attach in a fixed order.
+ */
+async function workingToken(
+  ctx: CheckContext,
+  who: Owner,
+  list: readonly string[],
+): Promise<{ token: string | undefined; sent: HttpResponse[] }> {
   const candidates = who === 'user' ? [await ctx.token().catch(() => undefined), ...list] : [...list];
   const wanted = new Set(list);
   const tried = new Set<string>();
+  const sent: HttpResponse[] = [];
+  const now = Math.floor(Date.now() / 1000);
   for (const t of candidates) {
     if (t === undefined || tried.has(t) || tried.size >= 8) continue;
+    const facts = ctx.tokenFacts(t);
+    if (facts.ok && restObstacle(facts.caveats, now) !== undefined) continue;
     tried.add(t);
-    const res = await ctx.get({ kind: 'x-auth-token', token: t }, { as: who });
+    const res = await ctx.unrecorded.get({ kind: 'x-auth-token', token: t }, { as: who });
+    sent.push(res);
     const got = tokensOf(res);
-    if (res.status === 200 && got.length === wanted.size && got.every((x) => wanted.has(x))) return t;
+    if (res.status === 200 && got.length === wanted.size && got.every((x) => wanted.has(x))) return { token: t, sent };
   }
-  return undefined;
+  return { token: undefined, sent };
 }
 
-/** The users' lists read fresh with Basic (earlier checks may have created and deleted tokens). */
+/**
+ * The users' lists read fresh with Basic (earlier checks may have created and deleted tokens), both at once;
+ * the answers become the check's evidence in a fixed order (the user's, then the other's), and the user's
+ * failure is reported first, whichever came back first.
+ */
 async function freshLists(
   ctx: CheckContext,
 ): Promise<{ lists: Lists; user: readonly string[]; other: readonly string[] | undefined; longest: number }> {
   const read = async (who: Owner): Promise<HttpResponse> => {
     const creds = who === 'user' ? ctx.user : ctx.otherUser;
-    const res = creds
-      ? await ctx.get({ kind: 'basic', user: creds }, { as: who })
-      : await ctx.get({ kind: 'x-auth-token', token: await ctx.token() }, { as: who });
-    if (res.status !== 200)
-      throw new PreconditionError('P_STATE', `the ${who}'s list could not be read: ${res.summary}`);
-    return res;
+    return creds
+      ? ctx.unrecorded.get({ kind: 'basic', user: creds }, { as: who })
+      : ctx.unrecorded.get({ kind: 'x-auth-token', token: await ctx.token() }, { as: who });
   };
-  const user = await read('user');
-  const other = ctx.otherUser ? await read('other') : undefined;
+  const [u, o] = await Promise.allSettled([read('user'), ctx.otherUser ? read('other') : Promise.resolve(undefined)]);
+  for (const r of [u, o]) if (r.status === 'fulfilled' && r.value !== undefined) ctx.attach(r.value);
+  if (u.status === 'rejected') throw u.reason;
+  if (o.status === 'rejected') throw o.reason;
+  const [user, other] = [u.value, o.value];
+  for (const [who, res] of [
+    ['user', user],
+    ['other', other],
+  ] as const)
+    if (res !== undefined && res.status !== 200)
+      throw new PreconditionError('P_STATE', `the ${who}'s list could not be read: ${res.summary}`);
   return {
     lists: { user: tokenSetOf(user), ...(other && { other: tokenSetOf(other) }) },
     user: tokensOf(user),
@@ -134,8 +158,14 @@ async function secretsOf(
   withRevoked: boolean,
 ): Promise<{ secrets: AttackSecrets; lists: Lists; longest: number }> {
   const { lists, user, other, longest } = await freshLists(ctx);
-  const userToken = await workingToken(ctx, 'user', user);
-  const otherToken = other ? await workingToken(ctx, 'other', other) : undefined;
+  // The two users' tokens are independent: looked for at once, their requests attached in a fixed order.
+  const [mine, theirs] = await Promise.all([
+    workingToken(ctx, 'user', user),
+    other ? workingToken(ctx, 'other', other) : Promise.resolve(undefined),
+  ]);
+  for (const res of [...mine.sent, ...(theirs?.sent ?? [])]) ctx.attach(res);
+  const userToken = mine.token;
+  const otherToken = theirs?.token;
   const revoked = withRevoked ? await revokedToken(ctx) : undefined;
   const secrets: AttackSecrets = {
     users: { ...(ctx.user && { user: ctx.user }), ...(ctx.otherUser && { other: ctx.otherUser }) },
