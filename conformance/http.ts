@@ -122,10 +122,12 @@ export class ResponseBody {
 }
 
 /**
- * Body text kept alive only for being recent (the list a check reads next is usually the last one): one
- * 100,000-token list. Small bodies (error answers) do not push a list out; at most RECENT_BODIES of them.
+ * Bodies kept alive only for being recent: the small ones (error answers, short lists), up to a megabyte of
+ * text and RECENT_BODIES of them. A long list stays only while something holds it (a memoised fact, a check,
+ * the token search that borrowed its strings): keeping a 21 MB list for being recent cost more memory than
+ * reading it again when it came back.
  */
-const RECENT_BODY_CHARS = 24 * 1024 * 1024;
+const RECENT_BODY_CHARS = 1024 * 1024;
 const RECENT_BODIES = 64;
 
 /**
@@ -161,11 +163,13 @@ class BodyCache {
   }
 
   #touch(body: ResponseBody): void {
+    // A body larger than the whole allowance would only push the small ones out on its way through.
+    if (body.text.length > RECENT_BODY_CHARS) return;
     const at = this.#recent.indexOf(body);
     if (at >= 0) this.#recent.splice(at, 1);
     else this.#recentChars += body.text.length;
     this.#recent.push(body);
-    while (this.#recent.length > 1 && (this.#recent.length > RECENT_BODIES || this.#recentChars > RECENT_BODY_CHARS)) {
+    while (this.#recent.length > RECENT_BODIES || this.#recentChars > RECENT_BODY_CHARS) {
       const oldest = this.#recent.shift();
       if (oldest) this.#recentChars -= oldest.text.length;
     }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { PreconditionError } from '../errors.js';
 import type { HttpResponse } from '../http.js';
 import { expectValid } from './assert.js';
+import { tokenSetOf, tokensOf } from './list.js';
 import { schemaErrors } from './schemas.js';
 import type { CheckContext } from './types.js';
 import { defineCheck } from './types.js';
@@ -75,7 +76,9 @@ export const listNoDuplicates = defineCheck({
   specRef: '#/components/schemas/ClientTokens',
   async run(ctx) {
     const { res, items } = await tokenArray(ctx);
-    const dupes = items.length - new Set(items).size;
+    // When every item is a string, the body's one token set (list.ts) counts the distinct ones.
+    const distinct = tokensOf(res).length === items.length ? tokenSetOf(res).size : new Set(items).size;
+    const dupes = items.length - distinct;
     expect(dupes, `${dupes} duplicate item(s): ${res.summary}`).to.equal(0);
   },
 });

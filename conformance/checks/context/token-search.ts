@@ -18,6 +18,11 @@ const ownCopy = (t: string): string => Buffer.from(t, 'latin1').toString('latin1
 
 export class TokenSearch {
   readonly #interned = new Map<string, string>();
+  /**
+   * The body (http.ts ResponseBody) whose strings the interned tokens may be slices of: its text lives as long
+   * as they do anyway, so it is kept whole, and an answer with the same bytes finds it read (no second copy).
+   */
+  #lender: object | undefined;
 
   /** Token-like strings (quoted, 40+ token characters) and Onedata tokens anywhere, in a body that is not JSON. */
   inText(body: string): string[] {
@@ -38,7 +43,7 @@ export class TokenSearch {
    * in JSON text is exactly a string that is one whole, and a 10,000-token list is walked in one pass with
    * no regex over its megabytes. Differs from the text search only for strings with JSON escapes inside.
    */
-  inJson(json: unknown): string[] {
+  inJson(json: unknown, body?: object): string[] {
     const out: string[] = [];
     // The first body with tokens lends its strings to the run: they may be slices of its text (http.ts reads a
     // plain list that way), which the text then outlives. Tokens first seen later are copied, so that no later
@@ -53,6 +58,14 @@ export class TokenSearch {
     while (pending.length > 0) {
       const v = pending.pop();
       if (typeof v === 'string') visit(v);
+      else if (Array.isArray(v) && v.every((item) => typeof item === 'string'))
+        // A list: its strings in order, as the stack would give them, without stacking 100,000 of them.
+        for (let i = 0; i < v.length; i++) {
+          const item = v[i] as string;
+          const interned = this.#interned.get(item);
+          if (interned !== undefined) v[i] = interned;
+          visit(v[i] as string);
+        }
       else if (Array.isArray(v))
         for (let i = v.length - 1; i >= 0; i--) {
           const item: unknown = v[i];
@@ -69,6 +82,7 @@ export class TokenSearch {
         }
       }
     }
+    if (borrow && out.length > 0) this.#lender = body;
     return out;
   }
 

@@ -88,7 +88,7 @@ export class Wire {
         // per distinct body: an identical answer's tokens are registered already, and its entry in the log
         // shares the one array instead of holding a copy per answer.
         found = raw.body.derive(this.#found, () => {
-          const tokens = 'json' in raw ? search.inJson(raw.json) : search.inText(raw.bodyText);
+          const tokens = 'json' in raw ? search.inJson(raw.json, raw.body) : search.inText(raw.bodyText);
           for (const t of tokens) secrets.addToken(t);
           return tokens;
         });
