@@ -106,7 +106,7 @@ async function generatedCases<T>(arb: fc.Arbitrary<T>, opts: EngineOptions<T>): 
 }
 
 interface ConcurrentOutcome<T, E> {
-  /** The first failing case in generation order, if any. */
+  /** The first failing case in generation order, a breach before a refusal, if any. */
   readonly failed?: { index: number; value: T; verdict: NonNullable<CaseVerdict<E>> };
   /** The first case (in generation order) that threw: a harness error. */
   readonly error?: { index: number; error: unknown };
@@ -114,6 +114,16 @@ interface ConcurrentOutcome<T, E> {
 
 const earlier = (index: number, than: { index: number } | undefined): boolean =>
   than === undefined || index < than.index;
+
+/** The failure to keep: a breach before any refusal (a refusal may be only the load), then the earliest. */
+function keeps<T, E>(
+  candidate: NonNullable<ConcurrentOutcome<T, E>['failed']>,
+  current: ConcurrentOutcome<T, E>['failed'],
+): boolean {
+  if (current === undefined) return true;
+  const [refused, refusedNow] = [candidate.verdict.declined === true, current.verdict.declined === true];
+  return refused === refusedNow ? candidate.index < current.index : refusedNow;
+}
 
 /** Judges the cases `concurrency` at a time; after a failure or an error no further case starts. */
 async function judgeConcurrently<T, E>(
@@ -129,7 +139,8 @@ async function judgeConcurrently<T, E>(
       const value = values[index] as T;
       try {
         const verdict = await judgeCase(value);
-        if (verdict !== undefined && earlier(index, found.failed)) found.failed = { index, value, verdict };
+        if (verdict !== undefined && keeps({ index, value, verdict }, found.failed))
+          found.failed = { index, value, verdict };
       } catch (e) {
         if (earlier(index, found.error)) found.error = { index, error: e };
       }

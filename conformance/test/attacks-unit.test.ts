@@ -385,6 +385,25 @@ describe('attacks: seed, budget, shrinking', () => {
     );
   });
 
+  it('with concurrency, a breach among the cases in flight is kept over an earlier refusal', async () => {
+    let calls = 0;
+    const r = await runProperty(
+      attack,
+      async () => {
+        const call = ++calls;
+        await new Promise((resolve) => setTimeout(resolve, call === 1 ? 1 : 5));
+        if (call === 1) return { message: 'answered 503 to a valid credential', evidence: 1, declined: true };
+        if (call === 2) return { message: 'answered 200 to a wrong password', evidence: 2 };
+        return undefined;
+      },
+      { seed: 6, runs: 20, shrinkBudget: 10, concurrency: 4 },
+    );
+    expect(r.failure?.message).to.equal(
+      'answered 200 to a wrong password (seen with 4 requests at once, not when sent one at a time)',
+    );
+    expect(r.failure?.path).to.equal('1');
+  });
+
   it('a refusal that happens one at a time too is a failure, as without concurrency', async () => {
     const refuse = (): Promise<CaseVerdict<number>> =>
       Promise.resolve({ message: 'answered 429 to a valid credential', evidence: 0, declined: true });
