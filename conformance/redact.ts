@@ -110,9 +110,8 @@ function spellingsOf(secret: string): SecretSpellings {
 const ESCAPE_INTRO = /[\\%&+]/;
 
 /**
- * Secrets with one of these characters are searched by their exact patterns in every text with an escape:
- * the canonical decoding below reads `%41`, `\n`, `&amp;` or `+` one way, and such a secret may be spelled
- * the other way.
+ * The canonical decoding below reads `%41`, `\n`, `&amp;` or `+` one way, and a secret with one of these
+ * characters may be spelled the other way: it is chosen by a stretch without them (seedOf).
  */
 const AMBIGUOUS_CHAR = /[\\%&+]/;
 /**
@@ -147,6 +146,8 @@ interface Form {
   readonly text: string;
   readonly entry: Entry;
   readonly kind: SpellingKind;
+  /** Not a hit itself: a short secret's raw value, which makes its exact (whole-value) pattern worth running. */
+  readonly seedOnly?: boolean;
 }
 
 /**
@@ -157,9 +158,25 @@ interface Form {
 /** Buckets of a FormIndex, by a hash of two characters: enough to keep most positions of a text bucket-less. */
 const BUCKETS = 1 << 12;
 
+/**
+ * A bucket holding more strings than this is searched by bisection in its sorted strings: the wrong passwords
+ * made from one real password share their first characters, so hundreds of them fall into one bucket.
+ */
+const LINEAR_BUCKET = 16;
+
+interface Bucket {
+  readonly forms: Form[];
+  /** The longest string in it. */
+  longest: number;
+  /** Sorted by text since the last addition (only kept up for big buckets). */
+  sorted: boolean;
+}
+
+const byText = (a: Form, b: Form): number => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+
 class FormIndex {
   /** Allocated on the first addition: most sets leave some of their indexes empty. */
-  #buckets: Array<Form[] | undefined> | undefined;
+  #buckets: Array<Bucket | undefined> | undefined;
   #size = 0;
 
   get size(): number {
@@ -167,11 +184,14 @@ class FormIndex {
   }
 
   add(form: Form): void {
-    const buckets = (this.#buckets ??= new Array<Form[] | undefined>(BUCKETS).fill(undefined));
+    const buckets = (this.#buckets ??= new Array<Bucket | undefined>(BUCKETS).fill(undefined));
     const key = ((form.text.charCodeAt(0) << 6) ^ form.text.charCodeAt(1)) & (BUCKETS - 1);
     const bucket = buckets[key];
-    if (bucket) bucket.push(form);
-    else buckets[key] = [form];
+    if (bucket) {
+      bucket.forms.push(form);
+      bucket.longest = Math.max(bucket.longest, form.text.length);
+      bucket.sorted = false;
+    } else buckets[key] = { forms: [form], longest: form.text.length, sorted: false };
     this.#size++;
   }
 
@@ -185,7 +205,49 @@ class FormIndex {
       const key = ((next << 6) ^ (next = text.charCodeAt(i + 1))) & (BUCKETS - 1);
       const bucket = buckets[key];
       if (bucket === undefined) continue;
-      for (const form of bucket) if (text.startsWith(form.text, i)) hit(form, i);
+      if (bucket.forms.length <= LINEAR_BUCKET) {
+        for (const form of bucket.forms) if (text.startsWith(form.text, i)) hit(form, i);
+      } else {
+        bisect(bucket, text, i, hit);
+      }
+    }
+  }
+}
+
+/**
+ * Every string of a big bucket that `text` holds at `at`. Those strings are prefixes of `s` (the text from
+ * there); the largest string not above `s` is one of them, or shares with `s` a prefix that all of them are
+ * prefixes of: so each step either reports one or shortens `s`, a few bisections per position.
+ */
+function bisect(bucket: Bucket, text: string, at: number, hit: (form: Form, index: number) => void): void {
+  const forms = bucket.forms;
+  if (!bucket.sorted) {
+    forms.sort(byText);
+    bucket.sorted = true;
+  }
+  let s = text.slice(at, at + bucket.longest);
+  let end = forms.length;
+  while (end > 0 && s.length >= 2) {
+    let lo = 0;
+    let hi = end;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((forms[mid]?.text ?? '') <= s) lo = mid + 1;
+      else hi = mid;
+    }
+    const found = forms[lo - 1]?.text;
+    if (found === undefined) return;
+    let common = 0;
+    const n = Math.min(found.length, s.length);
+    while (common < n && found.charCodeAt(common) === s.charCodeAt(common)) common++;
+    if (common === found.length) {
+      let k = lo - 1;
+      for (let f = forms[k]; f !== undefined && f.text === found; f = forms[--k]) hit(f, at);
+      end = k + 1;
+      s = found.slice(0, -1);
+    } else {
+      end = lo - 1;
+      s = s.slice(0, common);
     }
   }
 }
@@ -203,8 +265,6 @@ export class SecretSpellings {
   readonly #plain = new FormIndex();
   /** Raw secrets and halves, sought in a text's canonical decoding to pick the exact patterns to run. */
   readonly #seeds = new FormIndex();
-  /** Short secrets' raw values, sought in the text itself for the same reason. */
-  readonly #shortSeeds = new FormIndex();
   /** Secrets of one character: too short to index, so their exact pattern always runs. */
   readonly #tiny: Entry[] = [];
   readonly #ambiguous: Entry[] = [];
@@ -256,13 +316,11 @@ export class SecretSpellings {
         : [];
     // What the canonical decoding of a text holding a spelling of the secret or of a half of it must contain.
     const seeds = new Set<string>();
-    let ambiguous = AMBIGUOUS_CHAR.test(secret);
+    let ambiguous = false;
     for (const p of short ? [secret] : [secret, ...parts]) {
-      seeds.add(p);
-      const swallowable = short ? 0 : (SWALLOWABLE.exec(p)?.[0].length ?? 0);
-      if (swallowable === 0) continue;
-      if (p.length - swallowable >= 2) seeds.add(p.slice(swallowable));
-      else ambiguous = true;
+      const seed = short ? (AMBIGUOUS_CHAR.test(p) ? undefined : p) : seedOf(p);
+      if (seed === undefined) ambiguous = true;
+      else seeds.add(seed);
     }
     const wholeValueOnly = opts.wholeValueOnly === true;
     const entry: Entry = { index: this.#entries.length, secret, mask, short, wholeValueOnly, parts, ambiguous };
@@ -275,7 +333,7 @@ export class SecretSpellings {
     if (ambiguous) this.#ambiguous.push(entry);
     for (const text of seeds) this.#seeds.add({ text, entry, kind: 'raw' });
     if (short) {
-      this.#shortSeeds.add({ text: secret, entry, kind: 'raw' });
+      this.#plain.add({ text: secret, entry, kind: 'raw', seedOnly: true });
       return entry.index;
     }
     const forms = new Map<string, SpellingKind>();
@@ -293,30 +351,38 @@ export class SecretSpellings {
   /** Every spelling of every secret in `text`, in text order; overlapping hits of one secret are merged. */
   find(text: string): SecretHit[] {
     if (this.#entries.length === 0 || text === '') return [];
-    const perEntry = new Map<Entry, SecretSpelling[]>();
+    // Allocated only when something is found: most texts hold no secret.
+    let perEntry: Map<Entry, SecretSpelling[]> | undefined;
+    let exact: Set<Entry> | undefined = this.#tiny.length > 0 ? new Set(this.#tiny) : undefined;
     const push = (entry: Entry, hit: SecretSpelling): void => {
+      perEntry ??= new Map();
       const list = perEntry.get(entry);
       if (list) list.push(hit);
       else perEntry.set(entry, [hit]);
     };
+    const choose = (f: Form): void => {
+      (exact ??= new Set()).add(f.entry);
+    };
     this.#plain.scan(text, (f, index) => {
-      push(f.entry, { kind: f.kind, index, length: f.text.length });
+      if (f.seedOnly === true) choose(f);
+      else push(f.entry, { kind: f.kind, index, length: f.text.length });
     });
-    const exact = new Set<Entry>(this.#tiny);
-    this.#shortSeeds.scan(text, (f) => exact.add(f.entry));
     // Without an escape character in the text, the escaped spellings can only match the raw forms found above.
     if (ESCAPE_INTRO.test(text)) {
-      for (const e of this.#ambiguous) exact.add(e);
-      this.#seeds.scan(canonicalDecoding(text), (f) => exact.add(f.entry));
+      for (const e of this.#ambiguous) (exact ??= new Set()).add(e);
+      this.#seeds.scan(canonicalDecoding(text), choose);
     }
-    for (const entry of exact) {
-      for (const [re, what] of patternsOf(entry)) {
-        for (const m of text.matchAll(re)) {
-          const kind = what === 'partial' ? 'partial' : classify(m[0], entry.secret);
-          push(entry, { kind, index: m.index, length: m[0].length });
+    if (exact) {
+      for (const entry of exact) {
+        for (const [re, what] of patternsOf(entry)) {
+          for (const m of text.matchAll(re)) {
+            const kind = what === 'partial' ? 'partial' : classify(m[0], entry.secret);
+            push(entry, { kind, index: m.index, length: m[0].length });
+          }
         }
       }
     }
+    if (!perEntry) return [];
     const hits: SecretHit[] = [];
     for (const [entry, list] of perEntry) for (const h of outermost(list)) hits.push({ ...h, secret: entry.index });
     return hits.sort((a, b) => a.index - b.index || b.length - a.length);
@@ -349,6 +415,20 @@ export class SecretSpellings {
     flush();
     return out + text.slice(at);
   }
+}
+
+/**
+ * The longest stretch of `pattern` that the canonical decoding of any spelling of it is sure to show: no `\ % & +`
+ * (read one way by the decoding), and without the first characters an escape just before it could swallow.
+ * Undefined when none has four characters: too short to choose by, the pattern is then always run.
+ */
+function seedOf(pattern: string): string | undefined {
+  let best: string | undefined;
+  for (const [stretch] of pattern.matchAll(/[^\\%&+]+/g)) {
+    const seed = stretch.slice(SWALLOWABLE.exec(stretch)?.[0].length ?? 0);
+    if (seed.length >= MIN_SECRET_LENGTH && seed.length > (best?.length ?? 0)) best = seed;
+  }
+  return best;
 }
 
 /** The exact patterns of one secret: whole (only as a whole value if short) and halves, in escaped spellings. */
