@@ -1,4 +1,5 @@
 import { AssertionError } from 'chai';
+import Mocha from 'mocha';
 import { freshSeed } from './attacks/engine.js';
 import type { GeneratedRun } from './attacks/budget.js';
 import { detectProfile, type Detection } from './checks/detect.js';
@@ -20,8 +21,8 @@ import type { Progress } from './report/progress.js';
 import type { CheckResult, CheckStatus, Exchange, ReportDocument } from './report/types.js';
 
 /**
- * Runs the registry against one target and returns the canonical result document: the checks run one after
- * another in registry order (runSuite), outcomes are classified here (a chai AssertionError fails, a
+ * Runs the registry against one target and returns the canonical result document. Mocha is the engine: one
+ * mocha Test per check, in registry order (runSuite); outcomes are classified here (a chai AssertionError fails, a
  * PreconditionError skips, anything else is a harness error) and turned into the document by the pure
  * buildReport() (report/build.ts).
  */
@@ -119,12 +120,13 @@ export function executionOrder(checks: readonly CheckDefinition[]): CheckDefinit
   return [...checks.filter((c) => !c.judgesTheRun), ...checks.filter((c) => c.judgesTheRun)];
 }
 
+class SilentReporter extends Mocha.reporters.Base {}
+
 /**
- * Runs the checks one after another, in executionOrder, and returns one outcome per check. A check that has not
- * finished after `perCheckTimeoutMs` is errored (E_TIMEOUT) and the next one starts; what it does later is
- * ignored. An exception nothing caught while a check runs (an event emitter's error, a callback that threw) is
- * that check's internal error, not the end of the run. (Mocha was the engine until issue 14: these are the two
- * things it did for the runner, and loading it cost every start ~600 KB of code.)
+ * Runs the checks as a mocha suite (one mocha Test per check, silent reporter), in executionOrder, and returns
+ * one outcome per check. Mocha bounds each check's time and turns an exception nothing caught while a check
+ * runs (an event emitter's error, a callback that threw) into that check's failure; here such an exception is
+ * classified like any other thrown value, and a timeout is E_TIMEOUT. A late end after a timeout is ignored.
  */
 export async function runSuite(
   checks: readonly CheckDefinition[],
@@ -135,38 +137,54 @@ export async function runSuite(
     classifyThrown(e, new Redactor()),
 ): Promise<Map<string, CheckOutcome>> {
   const outcomes = new Map<string, CheckOutcome>();
-  const statusOf = (id: string): CheckStatus | undefined => outcomes.get(id)?.status;
-  let interruptCurrent: ((o: CheckOutcome) => void) | undefined;
-  const onUncaught = (e: unknown): void => {
-    interruptCurrent?.({ ...classify(e), durationMs: 0, exchanges: [] });
+  const record = (c: CheckDefinition, o: CheckOutcome): void => {
+    if (outcomes.has(c.id)) return; // a late result after a timeout or an uncaught exception must not overwrite it
+    outcomes.set(c.id, o);
+    onOutcome(c, o);
   };
-  process.on('uncaughtException', onUncaught);
-  try {
-    for (const check of executionOrder(checks)) {
-      let timer: NodeJS.Timeout | undefined;
-      const cut = new Promise<CheckOutcome>((resolve) => {
-        interruptCurrent = resolve;
-        timer = setTimeout(() => {
-          resolve({
-            status: 'errored',
-            message: `the check did not finish within ${String(perCheckTimeoutMs)} ms`,
-            code: 'E_TIMEOUT',
-            durationMs: perCheckTimeoutMs,
-            exchanges: [],
-          });
-        }, perCheckTimeoutMs);
-      });
-      const o = await Promise.race([exec(check, statusOf), cut]);
-      clearTimeout(timer);
-      interruptCurrent = undefined;
-      outcomes.set(check.id, o);
-      onOutcome(check, o);
-    }
-  } finally {
-    process.off('uncaughtException', onUncaught);
+  const mocha = new Mocha({ reporter: SilentReporter, timeout: perCheckTimeoutMs, bail: false });
+  const byTitle = new Map(checks.map((c) => [c.id, c]));
+  const statusOf = (id: string): CheckStatus | undefined => outcomes.get(id)?.status;
+  for (const check of executionOrder(checks)) {
+    mocha.suite.addTest(
+      new Mocha.Test(check.id, async function (this: Mocha.Context) {
+        const o = await exec(check, statusOf);
+        record(check, o);
+        if (o.status === 'skipped') this.skip();
+        if (o.status !== 'passed') throw new Error(o.message);
+      }),
+    );
   }
+  await new Promise<void>((resolve) => {
+    const runner = mocha.run(() => {
+      resolve();
+    });
+    runner.on('fail', (test, err) => {
+      const check = byTitle.get(test.title);
+      // Only mocha's own timeout or an exception nothing caught gets here without an outcome.
+      if (check === undefined || outcomes.has(check.id)) return;
+      record(
+        check,
+        isMochaTimeout(err)
+          ? {
+              status: 'errored',
+              message: `the check did not finish within ${String(perCheckTimeoutMs)} ms`,
+              code: 'E_TIMEOUT',
+              durationMs: perCheckTimeoutMs,
+              exchanges: [],
+            }
+          : { ...classify(err), durationMs: test.duration ?? 0, exchanges: [] },
+      );
+    });
+  });
+  // Removes the runner's process listeners (uncaughtException and the one it leaves after the end): runs repeat
+  // in-process.
+  mocha.dispose();
   return outcomes;
 }
+
+const isMochaTimeout = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ERR_MOCHA_TIMEOUT';
 
 function resolveProfileId(config: RunConfig, detection: Detection | undefined): ProfileId {
   if (config.profile === 'auto') return detection?.profile ?? 'onezone-17.06';
