@@ -650,6 +650,14 @@ export class Redactor {
     return this.#literal.listed();
   }
 
+  /**
+   * The same credentials as the search the redactor itself runs (read it, do not add to it): a final scrubber
+   * given this finds exactly what the redactor masks, with no second index to build.
+   */
+  credentialSpellings(): SecretSpellings {
+    return this.#literal;
+  }
+
   redact(text: string): string {
     let out = this.#literal.mask(text);
     if (ESCAPE_INTRO.test(out)) out = out.replace(SPELLED_RUN, (run) => this.#spelledRun(run));

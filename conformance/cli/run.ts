@@ -79,7 +79,7 @@ export async function runCommand(flags: ParsedFlags, io: Io): Promise<number> {
     let exitCode: number = report.exitCode;
     try {
       await writeReports(reportDir, report, {
-        secrets: redactor.credentials(),
+        secrets: redactor.credentialSpellings(),
         onScrubbed: (note) => io.err.write(`warning: ${note}\n`),
       });
     } catch (e) {

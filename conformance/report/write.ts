@@ -28,9 +28,10 @@ export interface WriteOptions {
   /**
    * Values that must never reach a file: passwords and tokens the run was given. The document is already
    * redacted by the HTTP layer; every free-text field is masked again here in every spelling
-   * (findSecretSpellings), and each rendered file is scrubbed once more as the last line of defence.
+   * (findSecretSpellings), and each rendered file is scrubbed once more as the last line of defence. Given as
+   * the redactor's own search (Redactor.credentialSpellings), each is searched exactly as the redactor does.
    */
-  secrets?: readonly ListedSecret[];
+  secrets?: readonly ListedSecret[] | SecretSpellings;
   /**
    * Told what the final scrubber caught in a rendered file (file, which secret, which spelling): a gap in
    * the redaction to fix. The file is written with the catch masked. Default: a process warning.
@@ -48,9 +49,10 @@ const MASK = '[REDACTED secret]';
  * a write failure.
  */
 export async function writeReports(dir: string, report: ReportDocument, options: WriteOptions = {}): Promise<string[]> {
-  const secrets = (options.secrets ?? []).filter((s) => listedValue(s) !== '');
   // One search for the document and every rendered file: all secrets in one pass over each text.
-  const search = new SecretSpellings(secrets, MASK);
+  const given = options.secrets ?? [];
+  const search = given instanceof SecretSpellings ? given : new SecretSpellings(given, MASK);
+  const secrets = given instanceof SecretSpellings ? given.listed() : given.filter((s) => listedValue(s) !== '');
   const doc = secrets.length ? redactWith(report, search) : report;
   const validation = validateReport(doc);
   if (!validation.ok) {
@@ -138,7 +140,7 @@ export function redactDocument(report: ReportDocument, secrets: readonly ListedS
 }
 
 function redactWith(report: ReportDocument, search: SecretSpellings): ReportDocument {
-  const m = (text: string): string => search.mask(text);
+  const m = (text: string): string => search.mask(text, MASK);
   const headers = (h: Record<string, string>): Record<string, string> =>
     Object.fromEntries(Object.entries(h).map(([k, v]) => [k, m(v)]));
   const exchange = (x: Exchange): Exchange => ({
@@ -202,7 +204,7 @@ function scrub(
 ): { text: string; caught: string[] } {
   const caught = catches(fileName, text, search, secrets);
   if (!caught.length) return { text, caught };
-  return { text: search.mask(text), caught: caught.map((c) => `${c}; masked`) };
+  return { text: search.mask(text, MASK), caught: caught.map((c) => `${c}; masked`) };
 }
 
 /**

@@ -15,7 +15,7 @@ import type { RunConfig } from '../config.js';
 import { HarnessError } from '../errors.js';
 import { fromRoot } from '../paths.js';
 import type { ReportDocument } from '../report/types.js';
-import { findSecretSpellings } from '../redact.js';
+import { findSecretSpellings, Redactor } from '../redact.js';
 import { assertNoSecrets, prepareReportDir, scrubSecrets, writeReports } from '../report/write.js';
 import type { RunningStandin } from '../standin/server.js';
 
@@ -139,6 +139,25 @@ describe('writeReports', () => {
         for (const s of [password, token]) expect(findSecretSpellings(text, s), name).to.deep.equal([]);
       }
       expect(JSON.parse(files['report.json']!)).to.include({ verdict: 'non-conformant', exitCode: 1 });
+      expect(notes).to.deep.equal([]);
+    });
+
+    it("takes the redactor's own search: what it masks, the same way, and no half of a Basic value", async () => {
+      const r = new Redactor();
+      r.addCredentials('alice', 'alice-standin-pw');
+      r.addDerivedPassword('Alic');
+      const report = fixture('report-fail.json');
+      const basic = Buffer.from('alice:alice-standin-pw').toString('base64');
+      // A half of the Basic value (the base64 of "alice:alice-") is no secret: the redactor masks Basic values whole.
+      report.checks[0]!.message = `echo ${basic.slice(0, 16)}; Alic3 is a word; "alice-standin-pw" was sent`;
+      report.checks[1]!.message = 'server said: "Alic"';
+      const notes: string[] = [];
+      await writeReports(dir, report, { secrets: r.credentialSpellings(), onScrubbed: (n) => notes.push(n) });
+      const written = JSON.parse(readAll(dir)['report.json']!) as ReportDocument;
+      expect(written.checks[0]!.message).to.equal(
+        `echo ${basic.slice(0, 16)}; Alic3 is a word; "[REDACTED secret]" was sent`,
+      );
+      expect(written.checks[1]!.message).to.equal('server said: "[REDACTED secret]"');
       expect(notes).to.deep.equal([]);
     });
 
