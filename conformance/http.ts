@@ -128,6 +128,8 @@ export class ResponseBody {
  * reading it again when it came back.
  */
 const RECENT_BODY_CHARS = 1024 * 1024;
+/** Bodies long enough to be compared as they arrive rather than held until their digest is known. */
+const PLAIN_CANDIDATE_CHARS = 64 * 1024;
 const RECENT_BODIES = 64;
 
 /**
@@ -142,22 +144,34 @@ class BodyCache {
   readonly #forget = new FinalizationRegistry<string>((digest) => {
     if (this.#byDigest.get(digest)?.deref() === undefined) this.#byDigest.delete(digest);
   });
+  /** Long bodies whose bytes are their text's character codes (ASCII, no coding), the latest by byte length. */
+  readonly #plainByLength = new Map<number, WeakRef<ResponseBody>>();
   analysed = 0;
   reused = 0;
 
   get(digest: string): ResponseBody | undefined {
     const body = this.#byDigest.get(digest)?.deref();
-    if (body !== undefined) {
-      this.reused++;
-      this.#touch(body);
-    }
+    if (body !== undefined) this.reuse(body);
     return body;
   }
 
-  add(body: ResponseBody): ResponseBody {
+  reuse(body: ResponseBody): ResponseBody {
+    this.reused++;
+    this.#touch(body);
+    return body;
+  }
+
+  /** The body an answer of `byteLength` bytes without coding is likely to repeat, if one is known. */
+  candidate(byteLength: number): ResponseBody | undefined {
+    return Number.isSafeInteger(byteLength) ? this.#plainByLength.get(byteLength)?.deref() : undefined;
+  }
+
+  add(body: ResponseBody, plain: boolean): ResponseBody {
     this.analysed++;
     this.#byDigest.set(body.digest, new WeakRef(body));
     this.#forget.register(body, body.digest);
+    if (plain && body.text.length >= PLAIN_CANDIDATE_CHARS)
+      this.#plainByLength.set(body.text.length, new WeakRef(body));
     this.#touch(body);
     return body;
   }
@@ -421,7 +435,11 @@ async function readBody(
   // The digest covers the coding too: the same bytes under another label decode to another text.
   const hash = createHash('sha256').update(encoding).update('\n');
   // The chunks are kept as they came (undici's views of the socket's reads, which it does not reuse) and
-  // decoded only when the digest is new: a body read before is not decoded again.
+  // decoded only when the digest is new: a body read before is not decoded again. An answer as long as a
+  // known plain body is compared with it as it arrives instead, and its chunks are not kept while they match:
+  // a 100,000-token list held 21 MB of chunks per answer until its digest was known.
+  let candidate = encoding === 'identity' ? cache.candidate(Number(headers['content-length'])) : undefined;
+  let matched = 0;
   const chunks: Uint8Array[] = [];
   let bytes = 0;
   for await (const chunk of body) {
@@ -432,9 +450,22 @@ async function readBody(
         ? tooLarge('exceeds')
         : new HarnessError('E_BODY_TOO_LARGE', `the body exceeds the cap of ${maxBytes} bytes; reading stopped there`);
     hash.update(chunk);
+    if (candidate !== undefined) {
+      if (sameBytes(chunk, candidate.text, matched)) {
+        matched += chunk.byteLength;
+        continue;
+      }
+      // It differs here: what matched so far is the candidate's text, byte for byte; kept as bytes from now on.
+      chunks.push(Buffer.from(candidate.text.slice(0, matched), 'latin1'));
+      candidate = undefined;
+    }
     chunks.push(chunk);
   }
   checkLength(bytes, headers, method);
+  if (candidate !== undefined) {
+    if (matched === candidate.text.length) return cache.reuse(candidate);
+    chunks.push(Buffer.from(candidate.text.slice(0, matched), 'latin1')); // a prefix of it, and no more
+  }
   const digest = hash.digest('hex');
   const known = cache.get(digest);
   if (known !== undefined) return known;
@@ -442,7 +473,16 @@ async function readBody(
     encoding === 'identity' ? decodeText(chunks) : decodeEncoded(chunks, maxBytes, encoding);
   chunks.length = 0;
   // Parsed once, here: the observer reads a list's tokens from it instead of scanning megabytes of text.
-  return cache.add(new ResponseBody(digest, text, parseJson(text), bom, encodingError));
+  const plain = encoding === 'identity' && !bom && encodingError === undefined && ASCII.test(text);
+  return cache.add(new ResponseBody(digest, text, parseJson(text), bom, encodingError), plain);
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** `chunk` holds the character codes of `text` from `offset` on (text is ASCII: a code is a byte). */
+function sameBytes(chunk: Uint8Array, text: string, offset: number): boolean {
+  if (offset + chunk.byteLength > text.length) return false;
+  return Buffer.from(text.slice(offset, offset + chunk.byteLength), 'latin1').equals(chunk);
 }
 
 /** TextDecoder decodes as fetch's text() does (UTF-8, a leading BOM dropped, bad bytes replaced). */

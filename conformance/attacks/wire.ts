@@ -1,4 +1,5 @@
-import { bodyKey, type BodyKey, type ResponseBody } from '../http.js';
+import { tokensOf } from '../checks/list.js';
+import type { BodyKey, ResponseBody } from '../http.js';
 
 /**
  * The only things the generated attacks need from the runner: send one request (recorded as evidence), and
@@ -45,10 +46,9 @@ export function tokensIn(res: WireResponse): readonly string[] {
     const tokens = (res.json as { tokens?: unknown } | undefined)?.tokens;
     return Array.isArray(tokens) ? tokens.filter((t): t is string => typeof t === 'string') : [];
   };
-  return res.body ? res.body.derive(TOKENS, read) : read();
+  // The runner's answers: the checks' one reading of the body (list.ts), not a second array per body.
+  return res.body ? tokensOf({ body: res.body }) : read();
 }
-
-const TOKENS = bodyKey<readonly string[]>('attacks:tokens');
 
 /**
  * `derive(res)` once per distinct body and `arg` (compared by identity, e.g. one user's list), when the answer

@@ -90,6 +90,40 @@ describe('runner HTTP layer: one analysis per distinct body', () => {
     }).not.to.throw();
   });
 
+  // A long body (64 KiB and more) is compared with the known one of its length as it arrives: a difference
+  // in its first, a middle or its last byte still makes it a new body, and the bytes before it are not lost.
+  for (const where of ['first', 'middle', 'last'] as const)
+    it(`reads a long body that differs from a known one only in its ${where} byte in full`, async () => {
+      const c = client();
+      const known = list(2000);
+      expect(known.length).to.be.above(64 * 1024);
+      next = { body: known };
+      const first = await get(c);
+      const at = where === 'first' ? 0 : where === 'middle' ? known.length >> 1 : known.length - 1;
+      const changed = `${known.slice(0, at)}${known[at] === ' ' ? '!' : ' '}${known.slice(at + 1)}`;
+      next = { body: changed };
+      const res = await get(c);
+      expect(c.bodyStats).to.deep.equal({ analysed: 2, reused: 0 });
+      expect(res.bodyText).to.equal(changed);
+      expect(res).to.deep.include(parseJson(changed));
+      next = { body: known };
+      const again = await get(c);
+      expect(again.body).to.equal(first.body);
+      expect(c.bodyStats).to.deep.equal({ analysed: 2, reused: 1 });
+    });
+
+  it('reads a long body a byte shorter or longer than a known one in full', async () => {
+    const c = client();
+    const known = list(2000);
+    next = { body: known };
+    await get(c);
+    for (const other of [`${known} `, known.slice(0, -1)]) {
+      next = { body: other };
+      expect((await get(c)).bodyText).to.equal(other);
+    }
+    expect(c.bodyStats).to.deep.equal({ analysed: 3, reused: 0 });
+  });
+
   it('takes the same bytes under another content-coding for another body', async () => {
     const c = client();
     const body = list(3);
