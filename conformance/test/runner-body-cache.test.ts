@@ -31,17 +31,30 @@ describe('runner HTTP layer: one analysis per distinct body', () => {
   };
   const get = (c: HttpClient): Promise<HttpResponse> => c.send({ method: 'GET', url: `${url}/user/client_tokens` });
 
+  /** Answers `next` in two writes without a Content-Length (chunked transfer coding). */
+  let chunkedServer: Server;
+  let chunkedUrl: string;
+
   before(async () => {
     server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', ...next.headers }).end(next.body);
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    chunkedServer = createServer((_req, res) => {
+      const body = Buffer.from(next.body);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(body.subarray(0, body.length >> 1));
+      res.end(body.subarray(body.length >> 1));
+    });
+    for (const s of [server, chunkedServer]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    chunkedUrl = `http://127.0.0.1:${(chunkedServer.address() as AddressInfo).port}`;
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    for (const s of [server, chunkedServer]) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
   });
 
   it('reads an identical body once: the answers share its text, JSON and what was derived from it', async () => {
@@ -122,6 +135,17 @@ describe('runner HTTP layer: one analysis per distinct body', () => {
       expect((await get(c)).bodyText).to.equal(other);
     }
     expect(c.bodyStats).to.deep.equal({ analysed: 3, reused: 0 });
+  });
+
+  it('reads a long body sent without a length (chunked) like one that declares it', async () => {
+    const c = client();
+    const known = list(2000);
+    next = { body: known };
+    const declared = await get(c);
+    const chunked = await c.send({ method: 'GET', url: `${chunkedUrl}/user/client_tokens` });
+    expect(chunked.headers['content-length']).to.equal(undefined);
+    expect(chunked.body).to.equal(declared.body);
+    expect(c.bodyStats).to.deep.equal({ analysed: 1, reused: 1 });
   });
 
   it('takes the same bytes under another content-coding for another body', async () => {
