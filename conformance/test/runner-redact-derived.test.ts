@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { findSecretSpellings, SecretSpellings } from '../redact.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
 import { runCommandLine } from './support/command.js';
+import { proxyTo, type HostileServer } from './support/hostile.js';
 
 /**
  * The generated attacks send wrong passwords made from the real one (case changed, cut, truncated to 8, a
@@ -27,41 +27,20 @@ function basicPassword(req: IncomingMessage): string | undefined {
  * A proxy to the stand-in that answers every rejected Basic request with the submitted password echoed in its
  * body and in a header (URL-encoded where a header cannot carry it raw), and records the passwords it saw.
  */
-async function echoingProxy(target: string): Promise<{ url: string; passwords: Set<string>; server: Server }> {
-  const t = new URL(target);
+async function echoingProxy(target: string): Promise<{ url: string; passwords: Set<string>; proxy: HostileServer }> {
   const passwords = new Set<string>();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const password = basicPassword(req);
-      if (password !== undefined) passwords.add(password);
-      const up = request(
-        { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
-        (upRes) => {
-          const parts: Buffer[] = [];
-          upRes.on('data', (c: Buffer) => parts.push(c));
-          upRes.on('end', () => {
-            const headers = { ...upRes.headers };
-            delete headers['content-length'];
-            delete headers['transfer-encoding'];
-            const status = upRes.statusCode ?? 502;
-            if (password === undefined || status !== 401) {
-              res.writeHead(status, headers).end(Buffer.concat(parts));
-              return;
-            }
-            const header = /^[\x20-\x7e]*$/.test(password) ? password : encodeURIComponent(password);
-            res
-              .writeHead(401, { ...headers, 'content-type': 'application/json', 'x-rejected-password': header })
-              .end(JSON.stringify({ error: 'invalid credentials', password, tried: `password ${password} rejected` }));
-          });
-        },
-      );
-      up.end(Buffer.concat(chunks));
-    });
+  const proxy = await proxyTo(target, (req, status) => {
+    const password = basicPassword(req);
+    if (password !== undefined) passwords.add(password);
+    if (password === undefined || status !== 401) return undefined;
+    const header = /^[\x20-\x7e]*$/.test(password) ? password : encodeURIComponent(password);
+    return {
+      status: 401,
+      headers: { 'content-type': 'application/json', 'x-rejected-password': header },
+      body: JSON.stringify({ error: 'invalid credentials', password, tried: `password ${password} rejected` }),
+    };
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/onezone`, passwords, server };
+  return { url: `${proxy.url}/api/v3/onezone`, passwords, proxy };
 }
 
 describe('derived wrong passwords echoed by a server', function () {
@@ -94,7 +73,7 @@ describe('derived wrong passwords echoed by a server', function () {
       expect(r.code, r.stderr).to.be.oneOf([0, 1]);
       outputs = [r.stdout, r.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))];
     } finally {
-      await new Promise((r) => proxy.server.close(r));
+      await proxy.proxy.close();
     }
     expect(readdirSync(dir).sort()).to.include.members([
       'badge.svg',

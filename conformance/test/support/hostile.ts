@@ -93,7 +93,12 @@ export async function httpServer(
  * What a proxy does with the target's answer: pass it through (undefined), replace it, delay it, or hold it
  * (never answer: the target acted, the client never learns it).
  */
-export type Rewrite = { status: number; body: string } | { delayMs: number } | 'hold' | 'endless' | undefined;
+export type Rewrite =
+  | { status: number; body: string; headers?: Record<string, string> }
+  | { delayMs: number }
+  | 'hold'
+  | 'endless'
+  | undefined;
 
 /** A transparent proxy to `target` whose answers `rewrite` may replace, delay or hold (see Rewrite). */
 export function proxyTo(
@@ -129,7 +134,8 @@ export function proxyTo(
             delete headers['content-length'];
             delete headers['transfer-encoding'];
             const send = (): void => {
-              if (changed && 'status' in changed) res.writeHead(changed.status, headers).end(changed.body);
+              if (changed && 'status' in changed)
+                res.writeHead(changed.status, { ...headers, ...changed.headers }).end(changed.body);
               else res.writeHead(upRes.statusCode ?? 502, headers).end(body);
             };
             if (changed && 'delayMs' in changed) setTimeout(send, changed.delayMs);
