@@ -16,7 +16,7 @@ export interface ProfileResult {
   nodeStartMs: number;
   /** `node bin/onezone-conformance.js --version`, wall. */
   binStartMs: number;
-  /** `await import(dep)` alone, each in its own fresh process (the bundle inlines undici, mocha and chai). */
+  /** `await import(dep)` alone, each in its own fresh process (the bundle inlines mocha, chai and, of undici, only the Agent and request()). */
   importMs: Record<string, number>;
   /** The profiled `run`, wall (the profiler adds to it). */
   runWallMs: number;
