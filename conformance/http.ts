@@ -92,7 +92,11 @@ export class ResponseBody {
   readonly #derived = new Map<BodyKey<unknown>, unknown>();
 
   constructor(
-    /** Hex SHA-256 of the content-coding label, a newline, and the body bytes as received. */
+    /**
+     * Hex SHA-256 of `identity`, a newline and the body's bytes once decoded from their content-coding (the
+     * same as a server sending no coding would give); of the label, a newline and the bytes as received when
+     * they do not decode as labelled.
+     */
     readonly digest: string,
     readonly text: string,
     readonly parsed: { readonly json?: unknown; readonly jsonError?: string },
@@ -153,6 +157,11 @@ class BodyCache {
     const body = this.#byDigest.get(digest)?.deref();
     if (body !== undefined) this.reuse(body);
     return body;
+  }
+
+  /** Another digest that leads to `body` (its encoded bytes, when it was read under a content-coding). */
+  alias(digest: string, body: ResponseBody): void {
+    if (digest !== body.digest) this.#byDigest.set(digest, new WeakRef(body));
   }
 
   reuse(body: ResponseBody): ResponseBody {
@@ -472,11 +481,31 @@ async function readBody(
   const known = cache.get(digest);
   if (known !== undefined) return known;
   const read = chunks.take();
-  const { text, bom, encodingError } =
-    encoding === 'identity' ? decodeText(read) : decodeEncoded(read, maxBytes, encoding);
+  if (encoding !== 'identity') {
+    const decoded = decodeEncoded(read, maxBytes, encoding);
+    if (!('bytes' in decoded))
+      return cache.add(new ResponseBody(digest, ...decodedText([decoded.raw]), decoded.error), false);
+    // Decoded as labelled: the bytes a server sending no coding would have sent. When those were read before,
+    // their body is this one too (a gzip-encoded 21 MB list is not decoded into a second text); either way the
+    // encoded digest leads to it from now on.
+    const plainDigest = createHash('sha256').update('identity\n').update(decoded.bytes).digest('hex');
+    let same = cache.get(plainDigest);
+    if (same === undefined) {
+      const [text, parsed, bom] = decodedText([decoded.bytes]);
+      same = cache.add(new ResponseBody(plainDigest, text, parsed, bom, undefined), !bom && ASCII.test(text));
+    }
+    cache.alias(digest, same);
+    return same;
+  }
+  const [text, parsed, bom] = decodedText(read);
   // Parsed once, here: the observer reads a list's tokens from it instead of scanning megabytes of text.
-  const plain = encoding === 'identity' && !bom && encodingError === undefined && ASCII.test(text);
-  return cache.add(new ResponseBody(digest, text, parseJson(text), bom, encodingError), plain);
+  return cache.add(new ResponseBody(digest, text, parsed, bom, undefined), !bom && ASCII.test(text));
+}
+
+/** The text of decoded bytes, parsed once, and whether they began with a byte-order mark. */
+function decodedText(chunks: readonly Uint8Array[]): [string, ResponseBody['parsed'], boolean] {
+  const { text, bom } = decodeText(chunks);
+  return [text, parseJson(text), bom];
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
@@ -591,26 +620,19 @@ function decodeEncoded(
   chunks: readonly Uint8Array[],
   maxBytes: number,
   encoding: string,
-): { text: string; bom: boolean; encodingError?: string } {
+): { bytes: Buffer } | { raw: Buffer; error: string } {
   const raw = Buffer.concat(chunks);
   const decode = DECODERS[encoding];
-  let decoded: Buffer;
-  let encodingError: string | undefined;
   try {
     if (decode === undefined) throw new Error(`unknown content-coding "${encoding}"`);
-    decoded = raw.length === 0 ? raw : decode(raw, maxBytes);
+    return { bytes: raw.length === 0 ? raw : decode(raw, maxBytes) };
   } catch (e) {
     // A decompression bomb: the decoded body would pass the cap, which holds for decoded bytes too.
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
       throw new HarnessError('E_BODY_TOO_LARGE', `the ${encoding}-decoded body exceeds the cap of ${maxBytes} bytes`);
-    decoded = raw;
-    encodingError = `the body does not decode as content-encoding ${encoding}: ${(e as Error).message}`;
+    // Read as it came, said so.
+    return { raw, error: `the body does not decode as content-encoding ${encoding}: ${(e as Error).message}` };
   }
-  return {
-    text: new TextDecoder().decode(decoded),
-    bom: startsWithBom(decoded),
-    ...(encodingError !== undefined && { encodingError }),
-  };
 }
 
 /**

@@ -148,6 +148,26 @@ describe('runner HTTP layer: one analysis per distinct body', () => {
     expect(c.bodyStats).to.deep.equal({ analysed: 1, reused: 1 });
   });
 
+  it('takes a body that decodes to bytes read before for that body, and a broken coding for a new one', async () => {
+    const c = client();
+    const body = list(2000);
+    next = { body };
+    const plain = await get(c);
+    next = { body: gzipSync(body), headers: { 'content-encoding': 'gzip' } };
+    const zipped = await get(c);
+    const again = await get(c);
+    expect(zipped.body).to.equal(plain.body);
+    expect(again.body).to.equal(plain.body);
+    expect(zipped.encodingError).to.equal(undefined);
+    expect(c.bodyStats).to.deep.equal({ analysed: 1, reused: 2 });
+    next = { body: Buffer.from(body), headers: { 'content-encoding': 'gzip' } };
+    const broken = await get(c);
+    expect(broken.body).not.to.equal(plain.body);
+    expect(broken.encodingError).to.match(/does not decode as content-encoding gzip/);
+    expect(broken.bodyText).to.equal(body);
+    expect(c.bodyStats.analysed).to.equal(2);
+  });
+
   it('takes the same bytes under another content-coding for another body', async () => {
     const c = client();
     const body = list(3);
