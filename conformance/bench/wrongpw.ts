@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent } from 'undici';
 import { HarnessError } from '../errors.js';
 import { fromRoot } from '../paths.js';
-import { binPath } from './measure.js';
+import { binPath, mapLimit } from './measure.js';
 import type { WrongPwRow } from './targets.js';
 
 /**
@@ -78,29 +78,29 @@ async function load(
   const agent = new Agent({ connections: concurrency, headersTimeout: 60_000, bodyTimeout: 60_000 });
   const statuses: Record<string, number> = {};
   const path = `${base.pathname.replace(/\/+$/, '')}/user/client_tokens`;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < n) {
-      const i = next++;
-      const basic = Buffer.from(`${user}:${passwordOf(i)}`).toString('base64');
-      let key = 'error';
-      try {
-        const res = await agent.request({
-          origin: base.origin,
-          path,
-          method: 'GET',
-          headers: { authorization: `Basic ${basic}` },
-        });
-        await res.body.arrayBuffer();
-        key = String(res.statusCode);
-      } catch {
-        key = 'error';
-      }
-      statuses[key] = (statuses[key] ?? 0) + 1;
+  const send = async (i: number): Promise<void> => {
+    const basic = Buffer.from(`${user}:${passwordOf(i)}`).toString('base64');
+    let key = 'error';
+    try {
+      const res = await agent.request({
+        origin: base.origin,
+        path,
+        method: 'GET',
+        headers: { authorization: `Basic ${basic}` },
+      });
+      await res.body.arrayBuffer();
+      key = String(res.statusCode);
+    } catch {
+      key = 'error';
     }
+    statuses[key] = (statuses[key] ?? 0) + 1;
   };
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await mapLimit(
+    Array.from({ length: n }, (_, i) => i),
+    concurrency,
+    send,
+  );
   const wallMs = performance.now() - started;
   await agent.close();
   return { wallMs, statuses };
