@@ -191,15 +191,18 @@ describe('onezone-conformance (the one command)', function () {
   /**
    * `sh -c 'command &'`: the shell forks the command and exits at once, before the command has read its
    * parent. The command must see that its starter is gone and stop, not run on under init.
+   *
+   * The shell leads a session of its own (`detached`), so the command is never in init's session, where init
+   * may be the starter (a container's command) and the rule rightly lets it run. The tests themselves may well
+   * run in init's session: CI starts them that way.
    */
   async function bornOrphan(ctx: Mocha.Context, args: string[]): Promise<string> {
-    const mine = sessionOf('self');
-    if (mine === undefined) cannotRun(ctx, 'no /proc: the parent watch reads only the direct parent here');
-    if (mine === sessionOf(1)) cannotRun(ctx, "the tests run in init's session, where init may be the starter");
+    if (sessionOf('self') === undefined) cannotRun(ctx, 'no /proc: the parent watch reads only the direct parent here');
     const line = ['node', ...commandArgs(...args)].map((a) => `'${a}'`).join(' ');
     const sh = spawn('sh', ['-c', `${line} & echo "pid=$!"`], {
       env: commandEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let out = '';
     sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
