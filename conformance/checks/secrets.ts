@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { SecretSpellings } from '../redact.js';
+import type { LoggedResponse } from './context/exchange-log.js';
 import { isOnedataToken } from './onedata-token.js';
 import { defineCheck } from './types.js';
 
@@ -16,7 +18,9 @@ export const noPassword = defineCheck({
   judgesTheRun: true,
   run(ctx) {
     // Judges what the run already saw: no request of its own.
-    const hits = ctx.log.entries.filter((e) => e.passwordHits.length > 0);
+    const { entries } = ctx.log;
+    const echoed = new Set(echoedPasswords(entries));
+    const hits = entries.filter((e) => e.passwordHits.length > 0 || echoed.has(e));
     for (const e of hits) ctx.attach(e);
     expect(
       hits.length,
@@ -25,10 +29,43 @@ export const noPassword = defineCheck({
         .map((e) => e.summary)
         .join(' | ')}`,
     ).to.equal(0);
-    ctx.note(`${ctx.log.entries.length} responses searched`);
+    ctx.note(`${entries.length} responses searched`);
     return Promise.resolve();
   },
 });
+
+/**
+ * The given users' passwords are searched in every response (SecretBook); the wrong ones the run sends are
+ * not, though one made from a real password (case changed, truncated, a look-alike) shows most of it when
+ * echoed. So each Basic request's own password, from 8 characters on (below that it occurs in words by
+ * chance), is sought in its own answer, in every spelling but halves. It counts as echoed only when the server
+ * does not write it unasked: found in an answer to a request whose password does not contain it (no password,
+ * or another one), it is the server's own text ("invalid password" holds the truncation of "password123").
+ */
+export function echoedPasswords(entries: readonly LoggedResponse[]): LoggedResponse[] {
+  const search = new SecretSpellings();
+  for (const e of entries)
+    for (const pw of e.sentPasswords)
+      if (Array.from(pw).length >= MIN_ECHOED) search.add(pw, '', { partials: false, encodings: true });
+  if (search.size === 0) return [];
+  const secrets = search.secrets();
+  const unasked = new Set<number>();
+  const echoes: { entry: LoggedResponse; secret: number }[] = [];
+  for (const e of entries) {
+    const found = new Set<number>();
+    for (const text of [e.errorBody ?? '', ...Object.values(e.headers)])
+      for (const h of search.find(text)) found.add(h.secret);
+    for (const i of found) {
+      const pw = secrets[i] ?? '';
+      if (e.sentPasswords.includes(pw)) echoes.push({ entry: e, secret: i });
+      else if (!e.sentPasswords.some((sent) => sent.includes(pw))) unasked.add(i);
+    }
+  }
+  return [...new Set(echoes.filter((x) => !unasked.has(x.secret)).map((x) => x.entry))];
+}
+
+/** As the redactor's partial secrets (MIN_PARTIAL): from 8 characters a string does not occur by chance. */
+const MIN_ECHOED = 8;
 
 export const noForeignToken = defineCheck({
   id: 'secrets-no-foreign-token',

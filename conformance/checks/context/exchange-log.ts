@@ -13,6 +13,8 @@ export interface LoggedResponse {
   readonly found: readonly string[];
   /** Passwords (by index into SecretBook.passwords) the response contained. */
   readonly passwordHits: readonly number[];
+  /** The passwords of the request's Basic Authorization headers, however the check wrote them. */
+  readonly sentPasswords: readonly string[];
   /** The raw body of error responses (status >= 400); lists are not kept, they may be megabytes. */
   readonly errorBody?: string;
   readonly exchange: Exchange;

@@ -11,7 +11,9 @@ const MIN_SEARCHED_PASSWORD = 6;
 
 /**
  * The secrets of one conformance run: every one is registered with the redactor before anything that might
- * carry it is recorded, and the passwords long enough to search for are kept for secrets-no-password.
+ * carry it is recorded, and the given users' passwords long enough to search for are kept for
+ * secrets-no-password. The wrong passwords checks send are masked, not searched in every answer: one may be
+ * the server's own words ("password"); secrets-no-password looks for each in the answer to its own request.
  */
 export class SecretBook {
   readonly #passwords: string[] = [];
@@ -25,11 +27,12 @@ export class SecretBook {
 
   constructor(readonly redactor: Redactor) {}
 
-  /** Every searchable password sent in the run, including deliberately wrong ones. */
+  /** The given users' passwords that are searched in every answer. */
   get passwords(): readonly string[] {
     return this.#passwords;
   }
 
+  /** Registers a user's real credentials: masked, and searched in every answer. */
   addCredentials(c: Credentials): void {
     this.redactor.addCredentials(c.name, c.password);
     if (c.password.length >= MIN_SEARCHED_PASSWORD && !this.#search.has(c.password)) {
@@ -44,7 +47,7 @@ export class SecretBook {
 
   /** Registers whatever secret a request's authentication carries. */
   addAuth(auth: Auth): void {
-    if (auth.kind === 'basic') this.addCredentials(auth.user);
+    if (auth.kind === 'basic') this.redactor.addCredentials(auth.user.name, auth.user.password);
     else if (auth.kind === 'x-auth-token' || auth.kind === 'macaroon' || auth.kind === 'bearer')
       this.addToken(auth.token);
   }

@@ -36,6 +36,23 @@ function authHeaders(auth: Auth): Record<string, string> {
   }
 }
 
+/**
+ * The passwords of the Basic Authorization headers of a request, decoded leniently (as a server might): the
+ * generated attacks write their own headers, malformed ones included, so Auth does not tell.
+ */
+export function basicPasswords(headers: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() !== 'authorization') continue;
+    const m = /^\s*basic\s+(\S+)/i.exec(value);
+    if (m?.[1] === undefined) continue;
+    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon >= 0) out.push(decoded.slice(colon + 1));
+  }
+  return out;
+}
+
 export interface WireParts {
   readonly baseUrl: string;
   readonly http: HttpClient;
@@ -102,6 +119,7 @@ export class Wire {
         headers: res.headers,
         found,
         passwordHits,
+        sentPasswords: basicPasswords(req.headers ?? {}),
         ...(res.status >= 400 && { errorBody: res.bodyText }),
         exchange: res.exchange,
         summary: res.summary,
