@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { checkById } from '../checks/index.js';
 import { defineCheck } from '../checks/types.js';
 import { findSecretSpellings } from '../redact.js';
 import { executeCheck, runConformance, type CheckOutcome } from '../run.js';
 import { proxyTo } from './support/hostile.js';
-import { standinRunConfig, withStandin } from './support/run.js';
+import { standinRunConfig, withSeededStandin } from './support/run.js';
 import { ALICE, ALICE_BASIC, sessionAgainst } from './support/session.js';
 
 /**
@@ -111,28 +108,15 @@ describe('secrets-no-password: wrong passwords made from the real one', function
 
 describe('secrets-no-password in a whole run: the generated wrong passwords', function () {
   this.timeout(30000);
-  let dir = '';
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'oz-echo-'));
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('fails when a proxy quotes only the short wrong passwords of a user whose password is 24 characters', async () => {
     // 24 characters: the generated truncation to 8 holds no half (12) of it, so the search for the real
     // password cannot see the quote; the run's own wrong password must be sought.
-    const seed = join(dir, 'seed.json');
-    writeFileSync(
-      seed,
-      JSON.stringify({
-        users: [
-          { name: 'alice', password: 'alice-long-standin-pw-24', tokens: 1 },
-          { name: 'bob', password: 'bob-standin-pw', tokens: 1 },
-        ],
-      }),
-    );
-    const r = await withStandin({ seedFile: seed }, async (s) => {
+    const users = [
+      { name: 'alice', password: 'alice-long-standin-pw-24', tokens: 1 },
+      { name: 'bob', password: 'bob-standin-pw', tokens: 1 },
+    ];
+    const r = await withSeededStandin(users, {}, async (s) => {
       const proxy = await proxyTo(s.url, (req, status) => {
         const pw = passwordOf(req);
         return status === 401 && pw !== '' && pw.length < 12

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -7,7 +7,7 @@ import { StandinError } from '../standin/errors.js';
 import type { RunningStandin, StandinSwitches } from '../standin/server.js';
 import { asUser, basic, call, createToken, listOf, userOf, type Answer } from '../standin/testkit.js';
 import { addFirstPartyCaveat, parseToken, serializeToken, unescape62 } from '../token/index.js';
-import { withStandin } from './support/run.js';
+import { withSeededStandin, withStandin } from './support/run.js';
 
 /**
  * The stand-in's 21.02 answers, case by case, against the facts in conformance/test/fixtures/onezone-2102/
@@ -302,24 +302,13 @@ describe('stand-in 20.02+ tokens', () => {
 
 describe('stand-in seed passwords', () => {
   it('may contain ":" (Basic splits at the first colon)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'standin-seed-'));
-    try {
-      const seedFile = join(dir, 'seed.json');
-      writeFileSync(
-        seedFile,
-        JSON.stringify({
-          users: [
-            { name: 'carol', password: 'a:b::c', tokens: 1 },
-            { name: 'dan', password: 'd', tokens: 0 },
-          ],
-        }),
-      );
-      await withStandin({ version: '21.02', seedFile }, async (s) => {
-        expect((await call(s, { headers: basic('carol', 'a:b::c') })).status).to.equal(200);
-        expect((await call(s, { headers: basic('carol', 'a') })).status).to.equal(401);
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const users = [
+      { name: 'carol', password: 'a:b::c', tokens: 1 },
+      { name: 'dan', password: 'd', tokens: 0 },
+    ];
+    await withSeededStandin(users, { version: '21.02' }, async (s) => {
+      expect((await call(s, { headers: basic('carol', 'a:b::c') })).status).to.equal(200);
+      expect((await call(s, { headers: basic('carol', 'a') })).status).to.equal(401);
+    });
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunConfig } from '../../config.js';
 import { startStandin, type RunningStandin, type StandinOptions } from '../../standin/server.js';
 
@@ -14,6 +17,22 @@ export async function withStandin<T>(opts: StandinOptions, fn: (s: RunningStandi
     return await fn(s);
   } finally {
     await s.close();
+  }
+}
+
+/** withStandin with its users from a seed file of these users, removed afterwards. */
+export async function withSeededStandin<T>(
+  users: readonly { name: string; password: string; tokens: number }[],
+  opts: StandinOptions,
+  fn: (s: RunningStandin) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'standin-seed-'));
+  try {
+    const seedFile = join(dir, 'seed.json');
+    writeFileSync(seedFile, JSON.stringify({ users }));
+    return await withStandin({ ...opts, seedFile }, fn);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
