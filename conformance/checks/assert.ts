@@ -3,6 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import { bodyKey, type HttpResponse } from '../http.js';
 import { schemaErrors, type SchemaName } from './schemas.js';
 import { tokenSetOf, tokensOf } from './list.js';
+import type { LoggedResponse } from './context/exchange-log.js';
 import type { CheckContext } from './types.js';
 
 /**
@@ -50,4 +51,20 @@ export function expectSameList(res: HttpResponse, expected: readonly string[], w
     missing === 0 && extra === 0 && got.length === expected.length,
     `${what} yields a different list (${missing} missing, ${extra} extra, ${got.length} vs ${expected.length} items): ${res.summary}`,
   ).to.equal(true);
+}
+
+/**
+ * For the checks that judge the run's responses: fails when any response is `bad`, naming the first three
+ * (with `why` each) and attaching them as evidence; a long run's every hit would bury the report.
+ */
+export function expectNoResponses(
+  ctx: CheckContext,
+  bad: readonly LoggedResponse[],
+  what: string,
+  why?: (e: LoggedResponse) => string,
+): void {
+  const shown = bad.slice(0, 3);
+  for (const e of shown) ctx.attach(e);
+  const named = shown.map((e) => (why ? `${why(e)}: ${e.summary}` : e.summary)).join(' | ');
+  expect(bad.length, `${bad.length} response(s) ${what}: ${named}`).to.equal(0);
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { findSecrets, type TokenLookup } from '../attacks/spellings.js';
 import { PreconditionError } from '../errors.js';
+import { expectNoResponses } from './assert.js';
 import type { LoggedResponse } from './context/exchange-log.js';
 import { defineCheck, type Auth, type CheckContext } from './types.js';
 
@@ -14,22 +15,6 @@ const FOREIGN_ORIGIN = 'https://conformance-attacker.example';
 
 const isListPath = (e: LoggedResponse): boolean =>
   /\/user\/+client_tokens\/?(\?.*)?$/i.test(e.exchange.request.url) && e.exchange.request.method === 'GET';
-
-function failWith(
-  ctx: CheckContext,
-  bad: readonly LoggedResponse[],
-  what: string,
-  why: (e: LoggedResponse) => string,
-): void {
-  for (const e of bad.slice(0, 3)) ctx.attach(e);
-  expect(
-    bad.length,
-    `${bad.length} response(s) ${what}: ${bad
-      .slice(0, 3)
-      .map((e) => `${why(e)}: ${e.summary}`)
-      .join(' | ')}`,
-  ).to.equal(0);
-}
 
 export const noTokenInAnySpelling = defineCheck({
   id: 'secrets-no-token-in-any-spelling',
@@ -53,7 +38,7 @@ export const noTokenInAnySpelling = defineCheck({
       const texts = [...Object.values(e.headers), ...(e.errorBody !== undefined ? [e.errorBody] : [])];
       if (findSecrets(texts, forbidden).length > 0) bad.push(e);
     }
-    failWith(ctx, bad, "carry a token that is not the caller's", (e) => `to ${ctx.log.principalOf(e)}`);
+    expectNoResponses(ctx, bad, "carry a token that is not the caller's", (e) => `to ${ctx.log.principalOf(e)}`);
     ctx.note(`${ctx.log.entries.length} responses searched`);
     return Promise.resolve();
   },
@@ -73,7 +58,12 @@ export const listNotSharedCacheable = defineCheck({
     const lists = ctx.log.entries.filter((e) => e.status >= 200 && e.status < 300 && isListPath(e));
     if (lists.length === 0) throw new PreconditionError('P_STATE', 'the run saw no authenticated list');
     const bad = lists.filter((e) => SHARED_STORABLE.test(e.headers['cache-control'] ?? ''));
-    failWith(ctx, bad, 'let a shared cache store a list', (e) => `cache-control: ${e.headers['cache-control'] ?? ''}`);
+    expectNoResponses(
+      ctx,
+      bad,
+      'let a shared cache store a list',
+      (e) => `cache-control: ${e.headers['cache-control'] ?? ''}`,
+    );
     ctx.note(`${lists.length} list answers judged`);
     return Promise.resolve();
   },
@@ -119,7 +109,7 @@ export const jsonNoBom = defineCheck({
   judgesTheRun: true,
   run(ctx) {
     const bad = ctx.log.entries.filter((e) => e.bom === true);
-    failWith(ctx, bad, 'start with a byte-order mark', () => 'EF BB BF');
+    expectNoResponses(ctx, bad, 'start with a byte-order mark', () => 'EF BB BF');
     ctx.note(`${ctx.log.entries.length} responses judged`);
     return Promise.resolve();
   },
@@ -137,6 +127,6 @@ export const contentEncodingTrue = defineCheck({
     const res = await ctx.get(await ownAuth(ctx), { headers: { 'accept-encoding': 'gzip, deflate, br' }, as: 'user' });
     expect(res.encodingError, `${res.encodingError ?? ''}: ${res.summary}`).to.equal(undefined);
     const bad = ctx.log.entries.filter((e) => e.encodingError !== undefined);
-    failWith(ctx, bad, 'do not decode as labelled', (e) => e.encodingError ?? '');
+    expectNoResponses(ctx, bad, 'do not decode as labelled', (e) => e.encodingError ?? '');
   },
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { SecretSpellings } from '../redact.js';
+import { expectNoResponses } from './assert.js';
 import type { LoggedResponse } from './context/exchange-log.js';
 import { isOnedataToken } from './onedata-token.js';
 import { defineCheck } from './types.js';
@@ -20,15 +21,11 @@ export const noPassword = defineCheck({
     // Judges what the run already saw: no request of its own.
     const { entries } = ctx.log;
     const echoed = new Set(echoedPasswords(entries));
-    const hits = entries.filter((e) => e.passwordHits.length > 0 || echoed.has(e));
-    for (const e of hits) ctx.attach(e);
-    expect(
-      hits.length,
-      `${hits.length} response(s) contain a password: ${hits
-        .slice(0, 3)
-        .map((e) => e.summary)
-        .join(' | ')}`,
-    ).to.equal(0);
+    expectNoResponses(
+      ctx,
+      entries.filter((e) => e.passwordHits.length > 0 || echoed.has(e)),
+      'contain a password',
+    );
     ctx.note(`${entries.length} responses searched`);
     return Promise.resolve();
   },
