@@ -10,11 +10,14 @@ import { readFileSync } from 'node:fs';
  * A parent can also end before the watch begins, even before this process ran its first line (a starter that
  * forks and exits at once, `sh -c 'cmd &'`). So the parent is read when this module loads, at the command's
  * start, and the watch stops at once when it has changed since, or when the process was born an orphan: its
- * parent is init (pid 1), yet it is not in init's session (as a container's command is, under tini or a shell
- * as pid 1). A process that leads a session of its own (`setsid`, a service manager) was detached on purpose:
+ * parent is in another session than its own. A starter forks its command into its own session (fork keeps
+ * it), so a parent of another session is one that adopted it: init, or a subreaper such as a container's init
+ * or `systemd --user`. A container's command under tini or a shell as pid 1 is in init's session: init is its
+ * starter. A process that leads a session of its own (`setsid`, a service manager) was detached on purpose:
  * its parent is not watched at all, and it runs until it is signalled. `nohup cmd &` from a shell is watched as
- * any other: its parent, the shell, is alive. Not seen: an orphan adopted by a subreaper other than init, which
- * looks like that subreaper's child.
+ * any other: its parent, the shell, is alive. Not seen: an orphan adopted by a subreaper of its own session
+ * (a supervisor that started the shell that started it without a session of its own), which looks like that
+ * subreaper's child.
  */
 export interface ParentWatchOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -23,7 +26,6 @@ export interface ParentWatchOptions {
 
 /** The parent this process had when the command started (read as this module loads). */
 const FIRST_PARENT = process.ppid;
-const INIT = 1;
 
 const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh', 'ash', 'busybox']);
 
@@ -57,8 +59,8 @@ export interface StartFacts {
   readonly parentNow: number;
   /** This process's /proc entry; undefined where there is no /proc. */
   readonly self: ProcStat | undefined;
-  /** The session of init (pid 1), normally 1. */
-  readonly initSession: number | undefined;
+  /** The session of the parent it has now; undefined when its /proc entry cannot be read. */
+  readonly parentSession: number | undefined;
 }
 
 /**
@@ -69,9 +71,9 @@ export function parentGoneAtStart(f: StartFacts): boolean {
   // It ended while this process was starting: re-parented between the first read and now.
   if (f.parentNow !== f.firstParent) return true;
   const { self } = f;
-  if (f.firstParent !== INIT || self === undefined) return false;
-  // It ended before this process ran at all: an orphan at birth, unless init is the starter.
-  return self.session !== (f.initSession ?? INIT);
+  if (self === undefined || f.parentSession === undefined) return false;
+  // It ended before this process ran at all: the parent is one that adopted it, from another session.
+  return self.session !== f.parentSession;
 }
 
 export function watchParent(onGone: () => void, opts: ParentWatchOptions): () => void {
@@ -106,7 +108,7 @@ export function watchParent(onGone: () => void, opts: ParentWatchOptions): () =>
     firstParent: FIRST_PARENT,
     parentNow: parent,
     self,
-    initSession: stat(INIT)?.session,
+    parentSession: parentStat?.session,
   });
   // Told after the caller has its stop function, as a later end would be.
   if (atStart) setImmediate(gone);

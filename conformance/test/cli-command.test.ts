@@ -250,17 +250,23 @@ describe('onezone-conformance (the one command)', function () {
 
   it('the parent rule: an orphan at birth stops; a container command and a live parent run on', () => {
     const proc = (session: number): ProcStat => ({ comm: 'node', ppid: 1, pgrp: 500, session });
-    const facts = { pid: 500, firstParent: 1, parentNow: 1, initSession: 1 };
+    const facts = { pid: 500, firstParent: 1, parentNow: 1, parentSession: 1 };
     // `sh -c 'cmd &'` from a terminal: adopted by init before it started, in the terminal's session.
     expect(parentGoneAtStart({ ...facts, self: proc(300) })).to.equal(true);
+    // The same under a subreaper of another session (a container's init, `systemd --user`).
+    expect(
+      parentGoneAtStart({ ...facts, firstParent: 77, parentNow: 77, parentSession: 77, self: proc(300) }),
+    ).to.equal(true);
     // Re-parented while it was starting.
     expect(parentGoneAtStart({ ...facts, firstParent: 42, self: proc(300) })).to.equal(true);
     // A container's command under tini or a shell as pid 1: in init's session, init is the starter.
     expect(parentGoneAtStart({ ...facts, self: proc(1) })).to.equal(false);
-    // `nohup cmd &` from a shell, or any live starter.
-    expect(parentGoneAtStart({ ...facts, firstParent: 42, parentNow: 42, self: proc(300) })).to.equal(false);
+    // `nohup cmd &` from a shell, or any live starter: its parent is in its session.
+    expect(
+      parentGoneAtStart({ ...facts, firstParent: 42, parentNow: 42, parentSession: 300, self: proc(300) }),
+    ).to.equal(false);
     // No /proc: only the direct parent is known, and it has not changed.
-    expect(parentGoneAtStart({ ...facts, self: undefined })).to.equal(false);
+    expect(parentGoneAtStart({ ...facts, self: undefined, parentSession: undefined })).to.equal(false);
   });
 
   it('runConformance installs no signal handler and ends early on its AbortSignal, removing what it created', async () => {
