@@ -48,10 +48,19 @@ export function echoedPasswords(entries: readonly LoggedResponse[]): LoggedRespo
   const secrets = search.secrets();
   const unasked = new Set<number>();
   const echoes: { entry: LoggedResponse; secret: number }[] = [];
+  // Most answers repeat the same error body and header values: each distinct text is searched once.
+  const inText = new Map<string, readonly number[]>();
+  const hitsIn = (text: string): readonly number[] => {
+    let hits = inText.get(text);
+    if (hits === undefined) {
+      hits = text === '' ? [] : search.find(text).map((h) => h.secret);
+      inText.set(text, hits);
+    }
+    return hits;
+  };
   for (const e of entries) {
     const found = new Set<number>();
-    for (const text of [e.errorBody ?? '', ...Object.values(e.headers)])
-      for (const h of search.find(text)) found.add(h.secret);
+    for (const text of [e.errorBody ?? '', ...Object.values(e.headers)]) for (const i of hitsIn(text)) found.add(i);
     for (const i of found) {
       const pw = secrets[i] ?? '';
       if (e.sentPasswords.includes(pw)) echoes.push({ entry: e, secret: i });

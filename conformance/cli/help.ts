@@ -17,6 +17,7 @@ const HELP: Readonly<Record<Command, CommandHelp>> = {
     description:
       "Judges GET /user/client_tokens of a Onezone against the spec and the real server's behaviour.\n" +
       'Without --target, starts the embedded stand-in and runs everything against it (with --allow-writes).\n' +
+      'With --target, --user or --token is required (without a credential almost nothing can be judged).\n' +
       'Pass passwords and tokens through the environment variables: a flag is visible in the process list.',
     epilog:
       'Exit codes: 0 every MUST check passed, 1 a MUST check failed, 2 the run could not judge (also after\n' +

@@ -21,6 +21,15 @@ export async function runCommand(flags: ParsedFlags, io: Io): Promise<number> {
   let reportDir: string;
   try {
     config = configFrom(flags);
+    const { target } = config;
+    // Without a credential only the refusal of anonymous requests can be judged: most checks would be skipped
+    // and the rest would read "conformant", which a forgotten ONEZONE_USER in CI must not turn into a release.
+    if (target.kind === 'remote' && target.user === undefined && target.token === undefined)
+      throw new HarnessError(
+        'E_USAGE',
+        'no credentials: give --user NAME:PASSWORD (ONEZONE_USER) or --token TOKEN (ONEZONE_TOKEN); without ' +
+          'them nothing but the refusal of anonymous requests can be judged',
+      );
     // Before the first request, from the person's working directory: a run that cannot keep its evidence
     // must not touch the target (its writes included) only to fail at the end.
     reportDir = await prepareReportDir(config.reportDir, io.cwd);

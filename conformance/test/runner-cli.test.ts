@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { ReportDocument } from '../report/types.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
 import { runCommandLine, type CommandResult } from './support/command.js';
-import { proxyTo, type HostileServer } from './support/hostile.js';
+import { httpServer, proxyTo, type HostileServer } from './support/hostile.js';
 import { freePort } from './support/processes.js';
 import { listOf } from '../standin/testkit.js';
 
@@ -51,9 +51,32 @@ describe('runner CLI (subprocess)', function () {
     expect(r.stdout).to.include('--target URL');
   });
 
+  it('exits 2 with a hint when a target is given without any credential, before any request', async () => {
+    // As a CI job whose ONEZONE_USER was never set: most checks would be skipped, the rest read "conformant".
+    const server = await httpServer((_req, res) => res.writeHead(401).end());
+    try {
+      const target = `${server.url}/api/v3/onezone`;
+      const r = await runCli(['--target', target]);
+      expect(r.code, r.stdout + r.stderr).to.equal(2);
+      expect(r.stderr).to.match(/error E_USAGE: no credentials: give --user NAME:PASSWORD \(ONEZONE_USER\) or --token/);
+      expect(r.lastLine).to.equal('0 passed, 0 failed, 0 skipped, 0 errored');
+      expect(server.seen).to.deep.equal([]);
+      // A token alone is a credential: the run goes on (and this server refuses it).
+      const withToken = await runCli(['--target', target, '--depth', '0'], {
+        ONEZONE_TOKEN: 'MDAxNWxvY2F00aW9uIG9uZXpvbmUK',
+      });
+      expect(withToken.stderr).not.to.match(/no credentials/);
+      expect(server.seen).not.to.deep.equal([]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('exits 2 at once when the target refuses connections, with E_CONNECT in report.errors', async () => {
     const dir = tmp();
-    const r = await runCli(['--target', `http://127.0.0.1:${await freePort()}/api/v3/onezone`, '--report-dir', dir]);
+    const r = await runCli(['--target', `http://127.0.0.1:${await freePort()}/api/v3/onezone`, '--report-dir', dir], {
+      ONEZONE_USER: 'alice:not-needed-here',
+    });
     expect(r.code, r.stdout + r.stderr).to.equal(2);
     expect(r.lastLine).to.match(SUMMARY);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportDocument;
