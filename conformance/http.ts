@@ -275,7 +275,8 @@ export class HttpClient {
         response: this.#recordResponse(res.statusCode, headers, bodyText),
         durationMs: Math.round(performance.now() - started),
       };
-      if (res.statusCode === 503) throw this.#unavailable(req, headers, parsed.json, exchange);
+      if (res.statusCode === 503 || res.statusCode === 429)
+        throw this.#unavailable(req, res.statusCode, headers, parsed.json, exchange);
       return {
         status: res.statusCode,
         headers,
@@ -305,27 +306,35 @@ export class HttpClient {
   /**
    * A 503 says the target cannot serve now (Onezone 21.02.6+ answers every request, also those without
    * credentials, with 503 serviceUnavailable while its circuit breaker is open): nothing can be judged from it.
+   * A 429 says the same of this client (Onezone sends none; a proxy in front of it throttling logins or bursts
+   * does): a check that expected a 401 and met a 429 learnt nothing about authentication.
    */
-  #unavailable(req: HttpRequest, headers: Record<string, string>, json: unknown, exchange: Exchange): HttpFailure {
+  #unavailable(
+    req: HttpRequest,
+    status: 503 | 429,
+    headers: Record<string, string>,
+    json: unknown,
+    exchange: Exchange,
+  ): HttpFailure {
     // Quoted only when they look like what they claim to be: the target's text must not reach a terminal raw.
     const rawId = (json as { error?: { id?: unknown } } | undefined)?.error?.id;
     const id = typeof rawId === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(rawId) ? rawId : undefined;
     const rawRetry = headers['retry-after'];
     const retry = rawRetry !== undefined && /^[\w ,:+-]{1,64}$/.test(rawRetry) ? rawRetry : undefined;
+    const what =
+      status === 429
+        ? ' Too Many Requests: it throttles this client, so nothing can be judged now; run again later, with ' +
+          'fewer generated cases (--depth 0), or with the limit lifted for the test users'
+        : (id === 'serviceUnavailable' ? ' (its circuit breaker is open, e.g. a full database disk)' : '') +
+          ': it cannot serve now, so nothing can be judged; run again later';
     const message =
-      `${req.method} ${new URL(req.url).pathname}: the target answered 503` +
+      `${req.method} ${new URL(req.url).pathname}: the target answered ${status}` +
       (id !== undefined ? ` ${id}` : '') +
-      (id === 'serviceUnavailable' ? ' (its circuit breaker is open, e.g. a full database disk)' : '') +
-      ': it cannot serve now, so nothing can be judged; run again later' +
+      what +
       (retry !== undefined ? ` (Retry-After: ${retry})` : '');
     const redacted = this.#opts.redactor.redact(message);
-    return new HttpFailure(
-      'E_UNAVAILABLE',
-      redacted,
-      { ...exchange, error: { code: 'E_UNAVAILABLE', message: redacted } },
-      undefined,
-      503,
-    );
+    const code = status === 429 ? 'E_RATE_LIMITED' : 'E_UNAVAILABLE';
+    return new HttpFailure(code, redacted, { ...exchange, error: { code, message: redacted } }, undefined, status);
   }
 
   /**

@@ -14,7 +14,7 @@ import { HttpFailure, type HttpClient, type HttpResponse } from './http.js';
 
 const API_PREFIX = '/api/v3/onezone';
 /** Transport failures after which nothing at all can be judged. */
-const UNREACHABLE = new Set(['E_CONNECT', 'E_TLS', 'E_TIMEOUT', 'E_UNAVAILABLE', 'E_PROTOCOL']);
+const UNREACHABLE = new Set(['E_CONNECT', 'E_TLS', 'E_TIMEOUT', 'E_UNAVAILABLE', 'E_RATE_LIMITED', 'E_PROTOCOL']);
 /** Failures that an HTTPS server gives a plain-HTTP client (it closes, resets or answers in TLS). */
 const PLAIN_TO_TLS = new Set(['E_PROTOCOL', 'E_TRUNCATED', 'E_CONNECT', 'E_RESET']);
 
@@ -103,7 +103,7 @@ async function answer(p: Promise<HttpResponse>): Promise<HttpResponse | HarnessE
   try {
     return await p;
   } catch (e) {
-    if (e instanceof HttpFailure && e.code === 'E_UNAVAILABLE') return e;
+    if (e instanceof HttpFailure && (e.code === 'E_UNAVAILABLE' || e.code === 'E_RATE_LIMITED')) return e;
     if (isHarnessError(e)) return undefined;
     throw e;
   }

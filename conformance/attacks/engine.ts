@@ -48,7 +48,7 @@ export interface EngineResult<T, E> {
 
 /**
  * What one case found: nothing, or a broken invariant with its evidence. `declined`: the server refused to
- * serve (429, 5xx to a good credential) rather than breaking an invariant; seen only with concurrent requests,
+ * serve (a 5xx to a good credential) rather than breaking an invariant; seen only with concurrent requests,
  * that is load, not a fault, and the one-at-a-time run decides.
  */
 export type CaseVerdict<E> =

@@ -225,8 +225,9 @@ async function attackProperty(
       requests++;
       const why = judge(exp, toWire(res), lists, m.liveTokens);
       if (why === undefined) return undefined;
-      // A good credential answered 429 or 5xx: the server declined to serve, it did not let anything through.
-      const declined = exp.kind === 'accept' && (res.status === 429 || res.status >= 500);
+      // A good credential answered 5xx: the server declined to serve, it did not let anything through (429 and
+      // 503 never get here: the HTTP layer makes them E_RATE_LIMITED and E_UNAVAILABLE).
+      const declined = exp.kind === 'accept' && res.status >= 500;
       return { message: `${m.description}: ${why}`, evidence: res.exchange, ...(declined && { declined }) };
     },
     { seed: generated.seed, runs, shrinkBudget: budget.shrink, examples, concurrency: inFlightFor(longest, IN_FLIGHT) },

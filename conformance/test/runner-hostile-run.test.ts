@@ -135,6 +135,24 @@ describe('runs against hostile targets', function () {
     expect(r.exitCode).to.equal(2);
   });
 
+  it('a proxy that throttles wrong passwords (429) makes the run unjudged (exit 2), never non-conformant', async () => {
+    const s = keep(await startStandin({}));
+    // A login throttle: after the first rejected Basic attempt, every further one is answered 429.
+    let rejected = 0;
+    const proxy = keep(
+      await proxyTo(s.url, (req, status) => {
+        const basic = /^Basic /i.test(req.headers.authorization ?? '');
+        if (!basic || status !== 401) return undefined;
+        return rejected++ > 0 ? { status: 429, body: '', headers: { 'retry-after': '60' } } : undefined;
+      }),
+    );
+    const r = await runConformance(standinConfig(s, { target: proxy.url + new URL(s.url).pathname }));
+    expect(r.summary.failed, notPassed(r)).to.equal(0);
+    expect(r.exitCode, notPassed(r)).to.equal(2);
+    const throttled = r.checks.filter((c) => c.status === 'errored').map((c) => c.code);
+    expect(throttled, notPassed(r)).to.include('E_RATE_LIMITED');
+  });
+
   it('an endless body on every answer ends in exit 2 with E_BODY_TOO_LARGE, not a crash', async () => {
     let served = 0;
     const t = keep(

@@ -164,6 +164,15 @@ describe('runner against hostile HTTP', function () {
       expect(e.message).not.to.match(/\u001b|evil|script/);
     });
 
+    it('a 429 is E_RATE_LIMITED with Retry-After: a throttled client learns nothing of authentication', async () => {
+      const s = await serve(rawServer(fixed(429, '', { 'retry-after': '30' })));
+      const e = await failure(client().send({ method: 'GET', url: s.url + '/x' }));
+      expect(e.code).to.equal('E_RATE_LIMITED');
+      expect(e.status).to.equal(429);
+      expect(e.message).to.match(/429 Too Many Requests.*--depth 0.*Retry-After: 30/);
+      expect(e.exchange.response?.status).to.equal(429);
+    });
+
     it('a bare 503 is E_UNAVAILABLE too', async () => {
       const s = await serve(rawServer(fixed(503, 'busy')));
       expect((await failure(client().send({ method: 'GET', url: s.url + '/x' }))).code).to.equal('E_UNAVAILABLE');
