@@ -19,7 +19,7 @@ export type HarnessErrorCode =
   | 'E_HEADERS_TOO_LARGE' // more or larger response headers than the HTTP parser accepts (16 KiB in all)
   | 'E_PROTOCOL' // the answer is not HTTP/1.1: bad status line, broken chunked encoding, bytes of another protocol
   | 'E_RESET' // the connection was reset after the response had begun (a reset mid-body, not a refusal)
-  | 'E_UNAVAILABLE' // 503: the target says it cannot serve now (Onezone 21.02.6+'s circuit breaker); not a verdict
+  | 'E_UNAVAILABLE' // 503 (Onezone 21.02.6+'s circuit breaker) or a gateway's 502/504: not served; not a verdict
   | 'E_RATE_LIMITED' // 429: the target (a proxy in front of it) throttles this client; not a verdict
   // Requests the suite refuses to send. A value chosen by the target (a listed or created token) must never
   // steer a request: it could otherwise smuggle a header or reach another resource with the user's credentials.

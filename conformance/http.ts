@@ -132,6 +132,34 @@ export class ResponseBody {
  * reading it again when it came back.
  */
 const RECENT_BODY_CHARS = 1024 * 1024;
+interface Unserved {
+  readonly code: 'E_UNAVAILABLE' | 'E_RATE_LIMITED';
+  readonly why: string;
+}
+
+/**
+ * Answers that say the operation was not served at all, so that a check expecting a 401 and meeting one of
+ * them learnt nothing about authentication. 503: the target cannot serve now (Onezone 21.02.6+ answers every
+ * request, also those without credentials, with 503 serviceUnavailable while its circuit breaker is open).
+ * 502 and 504: a gateway in front of the zone did not reach it (Onezone itself sends neither). 429: a proxy
+ * throttles this client (logins or bursts; Onezone itself sends none). A 500 is the zone's own answer and is
+ * judged.
+ */
+const UNSERVED: ReadonlyMap<number, Unserved> = new Map([
+  [503, { code: 'E_UNAVAILABLE', why: ': it cannot serve now, so nothing can be judged; run again later' }],
+  [502, { code: 'E_UNAVAILABLE', why: ' Bad Gateway: a gateway did not reach the zone, so nothing can be judged' }],
+  [504, { code: 'E_UNAVAILABLE', why: ' Gateway Timeout: a gateway did not reach the zone, so nothing can be judged' }],
+  [
+    429,
+    {
+      code: 'E_RATE_LIMITED',
+      why:
+        ' Too Many Requests: it throttles this client, so nothing can be judged now; run again later, with ' +
+        'fewer generated cases (--depth 0), or with the limit lifted for the test users',
+    },
+  ],
+]);
+
 /** Bodies long enough to be compared as they arrive rather than held until their digest is known. */
 const PLAIN_CANDIDATE_CHARS = 64 * 1024;
 const RECENT_BODIES = 64;
@@ -275,8 +303,8 @@ export class HttpClient {
         response: this.#recordResponse(res.statusCode, headers, bodyText),
         durationMs: Math.round(performance.now() - started),
       };
-      if (res.statusCode === 503 || res.statusCode === 429)
-        throw this.#unavailable(req, res.statusCode, headers, parsed.json, exchange);
+      const refusal = UNSERVED.get(res.statusCode);
+      if (refusal !== undefined) throw this.#unavailable(req, res.statusCode, refusal, headers, parsed.json, exchange);
       return {
         status: res.statusCode,
         headers,
@@ -303,15 +331,11 @@ export class HttpClient {
     }
   }
 
-  /**
-   * A 503 says the target cannot serve now (Onezone 21.02.6+ answers every request, also those without
-   * credentials, with 503 serviceUnavailable while its circuit breaker is open): nothing can be judged from it.
-   * A 429 says the same of this client (Onezone sends none; a proxy in front of it throttling logins or bursts
-   * does): a check that expected a 401 and met a 429 learnt nothing about authentication.
-   */
+  /** An answer that says the operation was not served now (UNSERVED): nothing can be judged from it. */
   #unavailable(
     req: HttpRequest,
-    status: 503 | 429,
+    status: number,
+    refusal: Unserved,
     headers: Record<string, string>,
     json: unknown,
     exchange: Exchange,
@@ -321,19 +345,15 @@ export class HttpClient {
     const id = typeof rawId === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(rawId) ? rawId : undefined;
     const rawRetry = headers['retry-after'];
     const retry = rawRetry !== undefined && /^[\w ,:+-]{1,64}$/.test(rawRetry) ? rawRetry : undefined;
-    const what =
-      status === 429
-        ? ' Too Many Requests: it throttles this client, so nothing can be judged now; run again later, with ' +
-          'fewer generated cases (--depth 0), or with the limit lifted for the test users'
-        : (id === 'serviceUnavailable' ? ' (its circuit breaker is open, e.g. a full database disk)' : '') +
-          ': it cannot serve now, so nothing can be judged; run again later';
+    const breaker = id === 'serviceUnavailable' ? ' (its circuit breaker is open, e.g. a full database disk)' : '';
     const message =
       `${req.method} ${new URL(req.url).pathname}: the target answered ${status}` +
       (id !== undefined ? ` ${id}` : '') +
-      what +
+      breaker +
+      refusal.why +
       (retry !== undefined ? ` (Retry-After: ${retry})` : '');
     const redacted = this.#opts.redactor.redact(message);
-    const code = status === 429 ? 'E_RATE_LIMITED' : 'E_UNAVAILABLE';
+    const { code } = refusal;
     return new HttpFailure(code, redacted, { ...exchange, error: { code, message: redacted } }, undefined, status);
   }
 

@@ -173,6 +173,17 @@ describe('runner against hostile HTTP', function () {
       expect(e.exchange.response?.status).to.equal(429);
     });
 
+    it("a gateway's 502 or 504 is E_UNAVAILABLE (the zone was not reached); a 500 is the zone's own answer", async () => {
+      for (const status of [502, 504]) {
+        const s = await serve(rawServer(fixed(status, '<html>bad gateway</html>')));
+        const e = await failure(client().send({ method: 'GET', url: s.url + '/x' }));
+        expect(e.code, String(status)).to.equal('E_UNAVAILABLE');
+        expect(e.message).to.match(/Gateway.*a gateway did not reach the zone/);
+      }
+      const s = await serve(rawServer(fixed(500, '')));
+      expect((await client().send({ method: 'GET', url: s.url + '/x' })).status).to.equal(500);
+    });
+
     it('a bare 503 is E_UNAVAILABLE too', async () => {
       const s = await serve(rawServer(fixed(503, 'busy')));
       expect((await failure(client().send({ method: 'GET', url: s.url + '/x' }))).code).to.equal('E_UNAVAILABLE');
