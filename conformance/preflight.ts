@@ -47,7 +47,33 @@ export async function preflightTarget(
         ')',
     );
   if (failure && UNREACHABLE.has(failure.code)) return stop(failure.code, failure.message);
+  if (res !== undefined && isRedirect(res)) return redirected(targetUrl, 'without credentials', res);
   return undefined;
+}
+
+const isRedirect = (res: HttpResponse): boolean => res.status >= 300 && res.status < 400 && res.status !== 304;
+
+/**
+ * A redirect is not followed (credentials would go wherever the target says), so every check would judge the
+ * redirect instead of the operation: 20.02's port-80 listener sends http:// to https://, a proxy sends a
+ * moved zone to its new name, a login page catches the API path. The Location is quoted only when it is a
+ * plain http(s) URL.
+ */
+function redirected(targetUrl: string, who: string, res: HttpResponse): HarnessError {
+  const path = new URL(targetUrl).pathname.replace(/\/+$/, '');
+  const location = res.headers['location'];
+  const url = location !== undefined && /^https?:\/\/[\x21-\x7e]{1,500}$/.test(location) ? location : undefined;
+  const base = url?.replace(/\/user\/client_tokens\/?$/, '');
+  const advice =
+    base !== undefined && base !== url
+      ? `use --target ${base}`
+      : 'give the URL it redirects to as --target (the runner does not follow redirects: credentials would follow)';
+  return stop(
+    'E_BASE_URL',
+    `GET ${path}/user/client_tokens ${who} answers ${res.status}` +
+      (url !== undefined ? ` to ${url}` : ' (a redirect)') +
+      `: the target redirects, so no check would reach the operation; ${advice}`,
+  );
 }
 
 /** Whether a TLS handshake succeeds on the target's host and port (any certificate: this is only a hint). */
@@ -155,6 +181,7 @@ export async function preflightCredentials(
     if (res instanceof HarnessError) return stop(res.code, res.message);
     if (res === undefined) continue;
     if (res.status === 404) return notServed(targetUrl, basicOf(creds), res);
+    if (isRedirect(res)) return redirected(targetUrl, `with ${basicOf(creds)}`, res);
     if (res.status === 401 || res.status === 403)
       return stop(
         'E_CREDENTIALS',
@@ -169,6 +196,7 @@ export async function preflightCredentials(
   if (res instanceof HarnessError) return stop(res.code, res.message);
   if (res === undefined) return undefined;
   if (res.status === 404 && !user) return notServed(targetUrl, 'the --token', res);
+  if (isRedirect(res)) return redirected(targetUrl, 'with the --token', res);
   if (res.status === 401 || res.status === 403)
     return stop(
       'E_CREDENTIALS',

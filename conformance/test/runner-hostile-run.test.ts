@@ -205,6 +205,30 @@ describe('runs against hostile targets', function () {
       expect(r.errors[0]?.message).to.include('must end before /user/client_tokens');
     });
 
+    it('a target that redirects (a port-80 listener sending http:// to https://): exit 2 naming where to', async () => {
+      const t = keep(
+        await rawServer(fixed(301, '', { location: 'https://zone.example.org/api/v3/onezone/user/client_tokens' })),
+      );
+      const r = await runConformance(configFor(t.url + '/api/v3/onezone'));
+      expect(r.exitCode, notPassed(r)).to.equal(2);
+      expect(r.summary.failed).to.equal(0);
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_BASE_URL']);
+      expect(r.errors[0]?.message).to.include('use --target https://zone.example.org/api/v3/onezone');
+      // Only the Basic request redirects (a login page for credentialed requests): still not a verdict.
+      const s = keep(await startStandin({}));
+      const proxy = keep(
+        await proxyTo(s.url, (req) =>
+          hasCredentials(JSON.stringify(req.headers))
+            ? { status: 302, body: '', headers: { location: '/login?next=%2Fapi' } }
+            : undefined,
+        ),
+      );
+      const login = await runConformance(standinConfig(s, { target: proxy.url + new URL(s.url).pathname }));
+      expect(login.exitCode, notPassed(login)).to.equal(2);
+      expect(login.errors.map((e) => e.code)).to.deep.equal(['E_BASE_URL']);
+      expect(login.errors[0]?.message).to.match(/answers 302 \(a redirect\)/);
+    });
+
     it('https:// against a plain-HTTP port', async () => {
       const s = keep(await startStandin({}));
       const r = await runConformance(standinConfig(s, { target: s.url.replace(/^http:/, 'https:') }));
