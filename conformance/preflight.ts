@@ -1,5 +1,6 @@
 import { connect } from 'node:tls';
 import { tokensOf } from './checks/list.js';
+import { onedataTokensIn } from './checks/onedata-token.js';
 import type { CheckContext } from './checks/types.js';
 import type { Credentials, RunConfig } from './config.js';
 import { HarnessError, isHarnessError } from './errors.js';
@@ -48,8 +49,28 @@ export async function preflightTarget(
     );
   if (failure && UNREACHABLE.has(failure.code)) return stop(failure.code, failure.message);
   if (res !== undefined && isRedirect(res)) return redirected(targetUrl, 'without credentials', res);
+  if (res !== undefined && isWebPage(res)) {
+    const path = new URL(targetUrl).pathname.replace(/\/+$/, '');
+    return stop(
+      'E_BASE_URL',
+      `GET ${path}/user/client_tokens without credentials answers ${res.status} with a web page (text/html), ` +
+        "not the zone's REST API: is the base URL that of the API (https://zone.example.org/api/v3/onezone), " +
+        'with no login page or portal in front of it?',
+    );
+  }
   return undefined;
 }
+
+/**
+ * A 2xx HTML page (a web GUI's fallback for any path, a portal) is not the operation answering: judging it would
+ * call a wrong URL an authentication bypass. A page holding anything token-shaped is left to the checks: that
+ * could be a leak.
+ */
+const isWebPage = (res: HttpResponse): boolean =>
+  res.status >= 200 &&
+  res.status < 300 &&
+  /^text\/html\b/i.test(res.headers['content-type'] ?? '') &&
+  onedataTokensIn(res.bodyText).length === 0;
 
 const isRedirect = (res: HttpResponse): boolean => res.status >= 300 && res.status < 400 && res.status !== 304;
 

@@ -6,7 +6,7 @@ import type { ReportDocument } from '../report/types.js';
 import { runConformance } from '../run.js';
 import { startStandin, type RunningStandin } from '../standin/server.js';
 import { listOf } from '../standin/testkit.js';
-import { endlessBody, fixed, proxyTo, rawServer, type HostileServer } from './support/hostile.js';
+import { endlessBody, fixed, httpServer, proxyTo, rawServer, type HostileServer } from './support/hostile.js';
 
 /**
  * Whole runs against hostile or unavailable targets and with the operator's usual mistakes: each ends with the
@@ -227,6 +227,30 @@ describe('runs against hostile targets', function () {
       expect(login.exitCode, notPassed(login)).to.equal(2);
       expect(login.errors.map((e) => e.code)).to.deep.equal(['E_BASE_URL']);
       expect(login.errors[0]?.message).to.match(/answers 302 \(a redirect\)/);
+    });
+
+    it("a web page answered 200 at the API path (a GUI's fallback): exit 2, not an authentication bypass", async () => {
+      const page = '<!doctype html><html><body><div id="app"></div></body></html>';
+      const t = keep(
+        await httpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page)),
+      );
+      const r = await runConformance(configFor(t.url + '/api/v3/onezone'));
+      expect(r.exitCode, notPassed(r)).to.equal(2);
+      expect(r.errors.map((e) => e.code)).to.deep.equal(['E_BASE_URL']);
+      expect(r.errors[0]?.message).to.include('with a web page (text/html)');
+      // A page that shows a token to anyone is judged: that may be the leak the checks exist for.
+      const s = keep(await startStandin({}));
+      const [token] = await listOf(s);
+      const proxy = keep(
+        await proxyTo(s.url, (req) =>
+          hasCredentials(JSON.stringify(req.headers))
+            ? undefined
+            : { status: 200, body: `<html>${token ?? ''}</html>`, headers: { 'content-type': 'text/html' } },
+        ),
+      );
+      const leak = await runConformance(standinConfig(s, { target: proxy.url + new URL(s.url).pathname }));
+      expect(leak.exitCode, notPassed(leak)).to.equal(1);
+      expect(leak.checks.find((c) => c.id === 'auth-none-rejected')?.status).to.equal('failed');
     });
 
     it('https:// against a plain-HTTP port', async () => {
