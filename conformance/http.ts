@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { gunzipSync, inflateRawSync, inflateSync, brotliDecompressSync } from 'node:zlib';
 import { Agent } from 'undici';
 import { HarnessError, isHarnessError, type HarnessErrorCode } from './errors.js';
@@ -163,6 +165,7 @@ const UNSERVED: ReadonlyMap<number, Unserved> = new Map([
 /** Bodies long enough to be compared as they arrive rather than held until their digest is known. */
 const PLAIN_CANDIDATE_CHARS = 64 * 1024;
 const RECENT_BODIES = 64;
+const SPARE_ROUNDING = 64 * 1024;
 
 /**
  * The bodies the run has read, by digest. Held weakly: a body that nothing refers to any more (no memoised
@@ -178,8 +181,35 @@ class BodyCache {
   });
   /** Long bodies whose bytes are their text's character codes (ASCII, no coding), the latest by byte length. */
   readonly #plainByLength = new Map<number, WeakRef<ResponseBody>>();
+  /**
+   * The buffer of the last long body read, kept for the next one. A 21 MB list read through scavenges became
+   * an old object and its buffer stayed until a full collection: every new long body left one more behind.
+   */
+  #spare: Buffer | undefined;
+  /** The long body used last: a list that checks read one after another is read once, not once per check. */
+  #lastLong: ResponseBody | undefined;
   analysed = 0;
   reused = 0;
+
+  letGoOfLastLong(): void {
+    this.#lastLong = undefined;
+  }
+
+  /** A buffer of at least `bytes` bytes, the spare one when it is large enough; give it back when done. */
+  lend(bytes: number): Buffer {
+    const spare = this.#spare;
+    if (spare !== undefined && spare.length >= bytes) {
+      this.#spare = undefined;
+      return spare;
+    }
+    // Room for a list that grows a little (a created token is 200 bytes more), in whole 64 KiB pages.
+    return Buffer.allocUnsafeSlow(Math.ceil((bytes + (bytes >> 4)) / SPARE_ROUNDING) * SPARE_ROUNDING);
+  }
+
+  /** Takes back a lent buffer that nothing reads any more; of two, the larger stays. */
+  giveBack(buffer: Buffer): void {
+    if (this.#spare === undefined || this.#spare.length < buffer.length) this.#spare = buffer;
+  }
 
   get(digest: string): ResponseBody | undefined {
     const body = this.#byDigest.get(digest)?.deref();
@@ -214,8 +244,12 @@ class BodyCache {
   }
 
   #touch(body: ResponseBody): void {
-    // A body larger than the whole allowance would only push the small ones out on its way through.
-    if (body.text.length > RECENT_BODY_CHARS) return;
+    // A body larger than the whole allowance would only push the small ones out on its way through; the last
+    // one used is kept on its own, so that the next answer with its bytes finds it whenever collections run.
+    if (body.text.length > RECENT_BODY_CHARS) {
+      this.#lastLong = body;
+      return;
+    }
     const at = this.#recent.indexOf(body);
     if (at >= 0) this.#recent.splice(at, 1);
     else this.#recentChars += body.text.length;
@@ -290,6 +324,9 @@ export class HttpClient {
       } finally {
         this.#inFlightBytes -= reserved.bytes;
       }
+      // The chunks of a long body die young: a scavenge now frees them (V8 lets up to 32 MB of young buffers pile
+      // up before it collects them, outside the heap, where they stayed as the process's high-water mark).
+      if (reserved.bytes >= COLLECT_BEFORE_BYTES) collectGarbage('minor');
       const { text: bodyText, bom, encodingError, parsed } = body;
       observe?.(req, {
         status: res.statusCode,
@@ -458,6 +495,24 @@ async function readBody(
   maxBytes: number,
   cache: BodyCache,
 ): Promise<ResponseBody> {
+  // A HEAD answer declares the length of a body it does not carry: nothing to set aside for it.
+  const sink = new ByteSink(method === 'HEAD' ? Number.NaN : Number(headers['content-length']), cache);
+  try {
+    return await readBodyInto(sink, body, headers, method, maxBytes, cache);
+  } finally {
+    // Whatever became of the body (a string, an error), nothing refers to the sink's bytes any more.
+    sink.release();
+  }
+}
+
+async function readBodyInto(
+  chunks: ByteSink,
+  body: AsyncIterable<Uint8Array> & { destroy(): unknown },
+  headers: Record<string, string>,
+  method: string,
+  maxBytes: number,
+  cache: BodyCache,
+): Promise<ResponseBody> {
   const tooLarge = (what: string): HarnessError =>
     new HarnessError(
       'E_BODY_TOO_LARGE',
@@ -479,8 +534,6 @@ async function readBody(
   const declared = Number(headers['content-length']);
   let candidate = encoding === 'identity' ? cache.candidate(declared) : undefined;
   let matched = 0;
-  // A HEAD answer declares the length of a body it does not carry: nothing to set aside for it.
-  const chunks = new ByteSink(method === 'HEAD' ? Number.NaN : declared);
   let bytes = 0;
   for await (const chunk of body) {
     bytes += chunk.byteLength;
@@ -509,6 +562,11 @@ async function readBody(
   const digest = hash.digest('hex');
   const known = cache.get(digest);
   if (known !== undefined) return known;
+  if (bytes >= COLLECT_BEFORE_BYTES) {
+    // The body this one follows is let go first: it is the run's garbage now, unless a check still holds it.
+    cache.letGoOfLastLong();
+    collectGarbage('major');
+  }
   const read = chunks.take();
   if (encoding !== 'identity') {
     const decoded = decodeEncoded(read, maxBytes, encoding);
@@ -531,6 +589,33 @@ async function readBody(
   return cache.add(new ResponseBody(digest, text, parsed, bom, undefined), !bom && ASCII.test(text));
 }
 
+/**
+ * A new body at least this long is decoded only after a full garbage collection. V8 sizes its old generation
+ * at up to four times what was live at the last collection, and a 100,000-token list is 21 MB of text in it:
+ * without one, the lists a run had read and let go (each changed list is a new body) stayed in the heap with
+ * their buffers, and the peak RSS of a run was 250–300 MB where at most two lists are live at once. With 100,000
+ * tokens a run decodes four such bodies, and a collection then takes about 20 ms; shorter bodies never trigger
+ * one (10,000 tokens are 2 MB).
+ */
+const COLLECT_BEFORE_BYTES = 8 * 1024 * 1024;
+
+/** V8's `gc`: a full collection without options, a scavenge with { type: 'minor' } (Node 20's V8 knows no 'major'). */
+let gc: ((options?: { type: 'minor' }) => void) | undefined;
+
+/**
+ * Collects garbage now: the whole heap (major) or its young generation (minor). Node exposes no such call, so
+ * --expose-gc is set when first needed (never in a run without long bodies) and `gc` taken from a context made
+ * after it, as Jest's leak detector does. Exported for its tests.
+ */
+export function collectGarbage(type: 'major' | 'minor'): void {
+  if (gc === undefined) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as typeof gc & object;
+  }
+  if (type === 'major') gc();
+  else gc({ type });
+}
+
 /** The text of decoded bytes, parsed once, and whether they began with a byte-order mark. */
 function decodedText(chunks: readonly Uint8Array[]): [string, ResponseBody['parsed'], boolean] {
   const { text, bom } = decodeText(chunks);
@@ -550,21 +635,35 @@ const ONE_BUFFER_BYTES = 64 * 1024;
  */
 class ByteSink {
   #one: Buffer | undefined;
+  /** The buffer lent by the cache (#one is a view of it), given back by release(). */
+  #lent: Buffer | undefined;
   #filled = 0;
   #chunks: Uint8Array[] = [];
   /** The declared length, until the buffer is made (on the first byte: an answer that matches makes none). */
   #declared: number | undefined;
 
-  constructor(declared: number) {
+  constructor(
+    declared: number,
+    private readonly lender: Pick<BodyCache, 'lend' | 'giveBack'>,
+  ) {
     if (Number.isSafeInteger(declared) && declared >= ONE_BUFFER_BYTES) this.#declared = declared;
   }
 
   #buffer(): Buffer | undefined {
     if (this.#declared !== undefined) {
-      this.#one = Buffer.allocUnsafe(this.#declared);
+      this.#lent = this.lender.lend(this.#declared);
+      this.#one = this.#lent.subarray(0, this.#declared);
       this.#declared = undefined;
     }
     return this.#one;
+  }
+
+  /** Gives the lent buffer back: only once what take() gave has been decoded (copied into a string). */
+  release(): void {
+    if (this.#lent !== undefined) this.lender.giveBack(this.#lent);
+    this.#lent = undefined;
+    this.#one = undefined;
+    this.#chunks = [];
   }
 
   push(chunk: Uint8Array): void {
@@ -600,10 +699,24 @@ class ByteSink {
   }
 }
 
+/**
+ * Where sameBytes writes the known text's characters: one buffer for the process instead of a new one per
+ * chunk. A 100,000-token list repeated 40 times made 40 × 21 MB of such buffers, memory outside the heap that
+ * lingered until a collection and left the process's native heap fragmented at its high-water mark.
+ */
+let compareScratch: Buffer | undefined;
+/** Chunks longer than this (socket reads are 64 KiB) get a buffer of their own rather than a larger scratch. */
+const MAX_SCRATCH_BYTES = 1024 * 1024;
+
 /** `chunk` holds the character codes of `text` from `offset` on (text is ASCII: a code is a byte). */
 function sameBytes(chunk: Uint8Array, text: string, offset: number): boolean {
-  if (offset + chunk.byteLength > text.length) return false;
-  return Buffer.from(text.slice(offset, offset + chunk.byteLength), 'latin1').equals(chunk);
+  const n = chunk.byteLength;
+  if (offset + n > text.length) return false;
+  if (n > MAX_SCRATCH_BYTES) return Buffer.from(text.slice(offset, offset + n), 'latin1').equals(chunk);
+  if (compareScratch === undefined || compareScratch.length < n)
+    compareScratch = Buffer.allocUnsafeSlow(Math.max(n, 64 * 1024));
+  compareScratch.write(text.slice(offset, offset + n), 0, 'latin1');
+  return compareScratch.compare(chunk, 0, n, 0, n) === 0;
 }
 
 /** TextDecoder decodes as fetch's text() does (UTF-8, a leading BOM dropped, bad bytes replaced). */

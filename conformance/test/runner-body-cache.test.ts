@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { expectSameList } from '../checks/assert.js';
 import { inFlightFor, tokenSetOf, tokensOf } from '../checks/list.js';
-import { bodyKey, HttpClient, parseJson, type HttpResponse } from '../http.js';
+import { bodyKey, collectGarbage, HttpClient, parseJson, type HttpResponse } from '../http.js';
 import { Redactor } from '../redact.js';
 
 /**
@@ -179,6 +179,62 @@ describe('runner HTTP layer: one analysis per distinct body', () => {
     expect(zipped.json).to.deep.equal(JSON.parse(body));
     expect(raw.json).to.equal(undefined);
     expect(raw.jsonError).to.match(/^not JSON/);
+  });
+
+  // Long bodies are gathered in a buffer the client keeps for the next one: a body read into it after a longer
+  // or a different one, or while another long body is read into a buffer of its own, is exactly what was sent.
+  it('reads long bodies of other lengths and bytes one after another, and two at once, each as sent', async () => {
+    const c = client();
+    const bodies = [list(3000), list(2000, ['shorter']), list(3000, ['longer', 'still']), list(2500)];
+    for (const body of bodies) {
+      next = { body };
+      const res = await get(c);
+      expect(res.bodyText).to.equal(body);
+      expect(res).to.deep.include(parseJson(body));
+    }
+    const pair = [list(2600, ['first']), list(2700, ['second'])];
+    const answers = await Promise.all(
+      pair.map(async (body) => {
+        const server = createServer((_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+        });
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        try {
+          const port = (server.address() as AddressInfo).port;
+          return (await c.send({ method: 'GET', url: `http://127.0.0.1:${port}/user/client_tokens` })).bodyText;
+        } finally {
+          server.closeAllConnections();
+          await new Promise((r) => server.close(r));
+        }
+      }),
+    );
+    expect(answers).to.deep.equal(pair);
+    expect(c.bodyStats).to.deep.equal({ analysed: 6, reused: 0 });
+  });
+
+  it('finds the long body used last again after a full garbage collection', async () => {
+    const c = client();
+    next = { body: list(20_000) };
+    expect((next.body as string).length).to.be.above(1024 * 1024);
+    await get(c);
+    // A turn of the event loop first: V8 keeps a weak reference's target alive until the current job ends.
+    await new Promise((r) => setImmediate(r));
+    collectGarbage('major');
+    await get(c);
+    expect(c.bodyStats).to.deep.equal({ analysed: 1, reused: 1 });
+  });
+
+  it('lets the long body before go when a new one of 8 MB or more comes, before it decodes that one', async () => {
+    const c = client();
+    const long = (fill: string): string => JSON.stringify({ error: fill.repeat(9 * 1024 * 1024) });
+    next = { body: long('a') };
+    // Only a weak reference: the client (its last long body) is what would keep it.
+    const before = new WeakRef((await get(c)).body);
+    next = { body: long('b') };
+    const after = await get(c);
+    expect(after.bodyText).to.equal(next.body);
+    expect(before.deref()).to.equal(undefined);
+    expect(c.bodyStats).to.deep.equal({ analysed: 2, reused: 0 });
   });
 
   it('keeps answering identical bodies from one analysis however often they come', async () => {
