@@ -165,7 +165,6 @@ const UNSERVED: ReadonlyMap<number, Unserved> = new Map([
 /** Bodies long enough to be compared as they arrive rather than held until their digest is known. */
 const PLAIN_CANDIDATE_CHARS = 64 * 1024;
 const RECENT_BODIES = 64;
-const SPARE_ROUNDING = 64 * 1024;
 
 /**
  * The bodies the run has read, by digest. Held weakly: a body that nothing refers to any more (no memoised
@@ -181,11 +180,6 @@ class BodyCache {
   });
   /** Long bodies whose bytes are their text's character codes (ASCII, no coding), the latest by byte length. */
   readonly #plainByLength = new Map<number, WeakRef<ResponseBody>>();
-  /**
-   * The buffer of the last long body read, kept for the next one. A 21 MB list read through scavenges became
-   * an old object and its buffer stayed until a full collection: every new long body left one more behind.
-   */
-  #spare: Buffer | undefined;
   /** The long body used last: a list that checks read one after another is read once, not once per check. */
   #lastLong: ResponseBody | undefined;
   analysed = 0;
@@ -193,22 +187,6 @@ class BodyCache {
 
   letGoOfLastLong(): void {
     this.#lastLong = undefined;
-  }
-
-  /** A buffer of at least `bytes` bytes, the spare one when it is large enough; give it back when done. */
-  lend(bytes: number): Buffer {
-    const spare = this.#spare;
-    if (spare !== undefined && spare.length >= bytes) {
-      this.#spare = undefined;
-      return spare;
-    }
-    // Room for a list that grows a little (a created token is 200 bytes more), in whole 64 KiB pages.
-    return Buffer.allocUnsafeSlow(Math.ceil((bytes + (bytes >> 4)) / SPARE_ROUNDING) * SPARE_ROUNDING);
-  }
-
-  /** Takes back a lent buffer that nothing reads any more; of two, the larger stays. */
-  giveBack(buffer: Buffer): void {
-    if (this.#spare === undefined || this.#spare.length < buffer.length) this.#spare = buffer;
   }
 
   get(digest: string): ResponseBody | undefined {
@@ -495,24 +473,6 @@ async function readBody(
   maxBytes: number,
   cache: BodyCache,
 ): Promise<ResponseBody> {
-  // A HEAD answer declares the length of a body it does not carry: nothing to set aside for it.
-  const sink = new ByteSink(method === 'HEAD' ? Number.NaN : Number(headers['content-length']), cache);
-  try {
-    return await readBodyInto(sink, body, headers, method, maxBytes, cache);
-  } finally {
-    // Whatever became of the body (a string, an error), nothing refers to the sink's bytes any more.
-    sink.release();
-  }
-}
-
-async function readBodyInto(
-  chunks: ByteSink,
-  body: AsyncIterable<Uint8Array> & { destroy(): unknown },
-  headers: Record<string, string>,
-  method: string,
-  maxBytes: number,
-  cache: BodyCache,
-): Promise<ResponseBody> {
   const tooLarge = (what: string): HarnessError =>
     new HarnessError(
       'E_BODY_TOO_LARGE',
@@ -534,6 +494,8 @@ async function readBodyInto(
   const declared = Number(headers['content-length']);
   let candidate = encoding === 'identity' ? cache.candidate(declared) : undefined;
   let matched = 0;
+  // A HEAD answer declares the length of a body it does not carry: nothing to set aside for it.
+  const chunks = new ByteSink(method === 'HEAD' ? Number.NaN : declared);
   let bytes = 0;
   for await (const chunk of body) {
     bytes += chunk.byteLength;
@@ -635,35 +597,21 @@ const ONE_BUFFER_BYTES = 64 * 1024;
  */
 class ByteSink {
   #one: Buffer | undefined;
-  /** The buffer lent by the cache (#one is a view of it), given back by release(). */
-  #lent: Buffer | undefined;
   #filled = 0;
   #chunks: Uint8Array[] = [];
   /** The declared length, until the buffer is made (on the first byte: an answer that matches makes none). */
   #declared: number | undefined;
 
-  constructor(
-    declared: number,
-    private readonly lender: Pick<BodyCache, 'lend' | 'giveBack'>,
-  ) {
+  constructor(declared: number) {
     if (Number.isSafeInteger(declared) && declared >= ONE_BUFFER_BYTES) this.#declared = declared;
   }
 
   #buffer(): Buffer | undefined {
     if (this.#declared !== undefined) {
-      this.#lent = this.lender.lend(this.#declared);
-      this.#one = this.#lent.subarray(0, this.#declared);
+      this.#one = Buffer.allocUnsafe(this.#declared);
       this.#declared = undefined;
     }
     return this.#one;
-  }
-
-  /** Gives the lent buffer back: only once what take() gave has been decoded (copied into a string). */
-  release(): void {
-    if (this.#lent !== undefined) this.lender.giveBack(this.#lent);
-    this.#lent = undefined;
-    this.#one = undefined;
-    this.#chunks = [];
   }
 
   push(chunk: Uint8Array): void {
