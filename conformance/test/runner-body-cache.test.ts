@@ -181,8 +181,8 @@ describe('runner HTTP layer: one analysis per distinct body', () => {
     expect(raw.jsonError).to.match(/^not JSON/);
   });
 
-  // Long bodies are gathered in a buffer the client keeps for the next one: a body read into it after a longer
-  // or a different one, or while another long body is read into a buffer of its own, is exactly what was sent.
+  // Long bodies are gathered in one buffer of their declared length: a body read after a longer or a different
+  // one, or while another long body is being read, is exactly what was sent.
   it('reads long bodies of other lengths and bytes one after another, and two at once, each as sent', async () => {
     const c = client();
     const bodies = [list(3000), list(2000, ['shorter']), list(3000, ['longer', 'still']), list(2500)];
