@@ -129,9 +129,9 @@ export class ResponseBody {
 
 /**
  * Bodies kept alive only for being recent: the small ones (error answers, short lists), up to a megabyte of
- * text and RECENT_BODIES of them. A long list stays only while something holds it (a memoised fact, a check,
- * the token search that borrowed its strings): keeping a 21 MB list for being recent cost more memory than
- * reading it again when it came back.
+ * text and RECENT_BODIES of them. Of the long lists only the one used last is kept (BodyCache); the others
+ * stay only while something holds them (a memoised fact, a check, the token search that borrowed its strings):
+ * keeping each 21 MB list for being recent cost more memory than reading it again when it came back.
  */
 const RECENT_BODY_CHARS = 1024 * 1024;
 interface Unserved {
@@ -185,6 +185,7 @@ class BodyCache {
   analysed = 0;
   reused = 0;
 
+  /** Before a new long body is decoded: the one it follows is kept no longer (see COLLECT_BEFORE_BYTES). */
   letGoOfLastLong(): void {
     this.#lastLong = undefined;
   }
