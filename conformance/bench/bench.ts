@@ -7,7 +7,7 @@ import type { Io } from '../cli/io.js';
 import { fromRoot } from '../paths.js';
 import type { ReportDocument } from '../report/types.js';
 import { FAULTS } from '../standin/faults.js';
-import { startStandin, type RunningStandin, type StandinOptions } from '../standin/server.js';
+import { startStandin, withStandin, type RunningStandin, type StandinOptions } from '../standin/server.js';
 import { binPath, floorScript, interleave, mapLimit, runChild, spread, type ChildRun } from './measure.js';
 import { profileRunner } from './profile.js';
 import { startCountingProxy, type Recording } from './proxy.js';
@@ -210,15 +210,6 @@ function rowSpecs(users: Users, floorFile: string): Record<RowId, RowSpec> {
       start: () => ({ cmd: node, args: ['-e', '0'], env: { PATH: process.env.PATH ?? '' } }),
     },
   };
-}
-
-async function withStandin<T>(opts: StandinOptions, body: (s: RunningStandin) => Promise<T>): Promise<T> {
-  const s = await startStandin(opts);
-  try {
-    return await body(s);
-  } finally {
-    await s.close();
-  }
 }
 
 /**

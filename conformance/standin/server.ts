@@ -108,6 +108,16 @@ export async function startStandin(opts: StandinOptions = {}): Promise<RunningSt
   };
 }
 
+/** Starts a stand-in, gives it to `fn`, and closes it whatever `fn` does (tests, the bench). */
+export async function withStandin<T>(opts: StandinOptions, fn: (s: RunningStandin) => Promise<T>): Promise<T> {
+  const s = await startStandin(opts);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
 /** Each switch models a state that exists only from some release on; asking for it earlier is a usage error. */
 function applySwitches(b: VersionBehaviour, into: StandinSwitches, s: StandinSwitches): void {
   const need = (on: boolean | undefined, available: boolean, what: string, from: string): void => {

@@ -5,8 +5,7 @@ import { expect } from 'chai';
 import { DREDD_DEFAULTS, type DreddConfig } from '../dredd/config.js';
 import { runDredd, type DreddResult } from '../dredd/run.js';
 import { fromRoot } from '../paths.js';
-import { startStandin, type RunningStandin } from '../standin/server.js';
-import type { FaultId } from '../standin/faults.js';
+import { withStandin } from '../standin/server.js';
 import { freePort, startPrism, type RunningPrism } from './support/processes.js';
 
 /**
@@ -26,18 +25,6 @@ const configFor = (target: string, user: { name: string; password: string }): Dr
 function expectNoSecrets(result: DreddResult, secrets: readonly string[]): void {
   for (const s of secrets)
     expect(result.output.includes(s), `a secret (${s.length} chars) appears in Dredd's output`).to.equal(false);
-}
-
-async function withStandin<T>(
-  opts: { faults?: FaultId[]; quirks?: boolean; https?: boolean },
-  body: (s: RunningStandin) => Promise<T>,
-): Promise<T> {
-  const s = await startStandin(opts);
-  try {
-    return await body(s);
-  } finally {
-    await s.close();
-  }
 }
 
 describe('dredd against the stand-in', function () {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../../config.js';
-import { startStandin, type RunningStandin, type StandinOptions } from '../../standin/server.js';
+import { withStandin, type RunningStandin, type StandinOptions } from '../../standin/server.js';
 
 /**
  * What the runner's end-to-end tests share: a stand-in that lives for one test, and the RunConfig of a run
@@ -10,15 +10,7 @@ import { startStandin, type RunningStandin, type StandinOptions } from '../../st
  * where it says so.
  */
 
-/** Starts a stand-in, gives it to `fn`, and closes it whatever `fn` does. */
-export async function withStandin<T>(opts: StandinOptions, fn: (s: RunningStandin) => Promise<T>): Promise<T> {
-  const s = await startStandin(opts);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+export { withStandin };
 
 /** withStandin with its users from a seed file of these users, removed afterwards. */
 export async function withSeededStandin<T>(
