@@ -11,7 +11,7 @@ export interface LoggedResponse {
   readonly headers: Readonly<Record<string, string>>;
   /** Token-like strings (quoted, 40+ token characters) found in the body. */
   readonly found: readonly string[];
-  /** Passwords (by index into SecretBook.passwords) the response contained. */
+  /** The given users' passwords (by the order SecretBook registered them) the response contained. */
   readonly passwordHits: readonly number[];
   /** The passwords of the request's Basic Authorization headers, however the check wrote them. */
   readonly sentPasswords: readonly string[];

@@ -16,8 +16,7 @@ const MIN_SEARCHED_PASSWORD = 6;
  * the server's own words ("password"); secrets-no-password looks for each in the answer to its own request.
  */
 export class SecretBook {
-  readonly #passwords: string[] = [];
-  /** The same passwords, searched together: one pass over a text, however many there are. */
+  /** The given users' passwords, searched together: one pass over a text, however many there are. */
   readonly #search = new SecretSpellings();
   /**
    * Per distinct body, the passwords found in it and how many passwords there were when it was searched: a body
@@ -27,18 +26,10 @@ export class SecretBook {
 
   constructor(readonly redactor: Redactor) {}
 
-  /** The given users' passwords that are searched in every answer. */
-  get passwords(): readonly string[] {
-    return this.#passwords;
-  }
-
   /** Registers a user's real credentials: masked, and searched in every answer. */
   addCredentials(c: Credentials): void {
     this.redactor.addCredentials(c.name, c.password);
-    if (c.password.length >= MIN_SEARCHED_PASSWORD && !this.#search.has(c.password)) {
-      this.#passwords.push(c.password);
-      this.#search.add(c.password, '[REDACTED password]');
-    }
+    if (c.password.length >= MIN_SEARCHED_PASSWORD) this.#search.add(c.password, '[REDACTED password]');
   }
 
   addToken(token: string): void {
@@ -53,7 +44,7 @@ export class SecretBook {
   }
 
   /**
-   * Indexes (into `passwords`) of the passwords that occur in a response, in any spelling (JSON escapes, URL
+   * Indexes (in the order registered) of the given passwords that occur in a response, in any spelling (JSON escapes, URL
    * or HTML encoding, base64, hex, or a long half of it): in its body, searched for each password once however
    * many answers carry the same bytes (a password registered later is searched when first asked), or in
    * `others` (its headers).
