@@ -55,6 +55,9 @@ export function checkHeaders(headers: Readonly<Record<string, string>>): void {
   }
 }
 
+/** The path of a base URL without its trailing slashes, as messages show it before `/user/client_tokens`. */
+export const basePathOf = (base: string): string => new URL(base).pathname.replace(/\/+$/, '');
+
 /**
  * The paths a run may request below `base`: the operation's `/user/client_tokens`, one token below it, and
  * `/configuration`, which version detection reads. Judged on the path as the server will resolve it: dot

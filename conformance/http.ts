@@ -134,33 +134,6 @@ export class ResponseBody {
  * keeping each 21 MB list for being recent cost more memory than reading it again when it came back.
  */
 const RECENT_BODY_CHARS = 1024 * 1024;
-interface Unserved {
-  readonly code: 'E_UNAVAILABLE' | 'E_RATE_LIMITED';
-  readonly why: string;
-}
-
-/**
- * Answers that say the operation was not served at all, so that a check expecting a 401 and meeting one of
- * them learnt nothing about authentication. 503: the target cannot serve now (Onezone 21.02.6+ answers every
- * request, also those without credentials, with 503 serviceUnavailable while its circuit breaker is open).
- * 502 and 504: a gateway in front of the zone did not reach it (Onezone itself sends neither). 429: a proxy
- * throttles this client (logins or bursts; Onezone itself sends none). A 500 is the zone's own answer and is
- * judged.
- */
-const UNSERVED: ReadonlyMap<number, Unserved> = new Map([
-  [503, { code: 'E_UNAVAILABLE', why: ': it cannot serve now, so nothing can be judged; run again later' }],
-  [502, { code: 'E_UNAVAILABLE', why: ' Bad Gateway: a gateway did not reach the zone, so nothing can be judged' }],
-  [504, { code: 'E_UNAVAILABLE', why: ' Gateway Timeout: a gateway did not reach the zone, so nothing can be judged' }],
-  [
-    429,
-    {
-      code: 'E_RATE_LIMITED',
-      why:
-        ' Too Many Requests: it throttles this client, so nothing can be judged now; run again later, with ' +
-        'fewer generated cases (--depth 0), or with the limit lifted for the test users',
-    },
-  ],
-]);
 
 /** Bodies long enough to be compared as they arrive rather than held until their digest is known. */
 const PLAIN_CANDIDATE_CHARS = 64 * 1024;
@@ -239,6 +212,34 @@ class BodyCache {
     }
   }
 }
+
+interface Unserved {
+  readonly code: 'E_UNAVAILABLE' | 'E_RATE_LIMITED';
+  readonly why: string;
+}
+
+/**
+ * Answers that say the operation was not served at all, so that a check expecting a 401 and meeting one of
+ * them learnt nothing about authentication. 503: the target cannot serve now (Onezone 21.02.6+ answers every
+ * request, also those without credentials, with 503 serviceUnavailable while its circuit breaker is open).
+ * 502 and 504: a gateway in front of the zone did not reach it (Onezone itself sends neither). 429: a proxy
+ * throttles this client (logins or bursts; Onezone itself sends none). A 500 is the zone's own answer and is
+ * judged.
+ */
+const UNSERVED: ReadonlyMap<number, Unserved> = new Map([
+  [503, { code: 'E_UNAVAILABLE', why: ': it cannot serve now, so nothing can be judged; run again later' }],
+  [502, { code: 'E_UNAVAILABLE', why: ' Bad Gateway: a gateway did not reach the zone, so nothing can be judged' }],
+  [504, { code: 'E_UNAVAILABLE', why: ' Gateway Timeout: a gateway did not reach the zone, so nothing can be judged' }],
+  [
+    429,
+    {
+      code: 'E_RATE_LIMITED',
+      why:
+        ' Too Many Requests: it throttles this client, so nothing can be judged now; run again later, with ' +
+        'fewer generated cases (--depth 0), or with the limit lifted for the test users',
+    },
+  ],
+]);
 
 const REPORT_BODY_LIMIT = 4096;
 const SUMMARY_BODY_LIMIT = 300;
@@ -489,9 +490,9 @@ async function readBody(
   // The digest covers the coding too: the same bytes under another label decode to another text.
   const hash = createHash('sha256').update(encoding).update('\n');
   // The bytes are gathered (ByteSink) and decoded only when the digest is new: a body read before is not
-  // decoded again. An answer as long as a
-  // known plain body is compared with it as it arrives instead, and its chunks are not kept while they match:
-  // a 100,000-token list held 21 MB of chunks per answer until its digest was known.
+  // decoded again. An answer as long as a known plain body is compared with it as it arrives instead, and its
+  // chunks are not kept while they match: a 100,000-token list held 21 MB of chunks per answer until its digest
+  // was known.
   const declared = Number(headers['content-length']);
   let candidate = encoding === 'identity' ? cache.candidate(declared) : undefined;
   let matched = 0;

@@ -4,6 +4,7 @@ import { onedataTokensIn } from './checks/onedata-token.js';
 import type { CheckContext } from './checks/types.js';
 import type { Credentials, RunConfig } from './config.js';
 import { HarnessError, isHarnessError } from './errors.js';
+import { basePathOf } from './guard.js';
 import { HttpFailure, type HttpClient, type HttpResponse } from './http.js';
 
 /**
@@ -50,7 +51,7 @@ export async function preflightTarget(
   if (failure && UNREACHABLE.has(failure.code)) return stop(failure.code, failure.message);
   if (res !== undefined && isRedirect(res)) return redirected(targetUrl, 'without credentials', res);
   if (res !== undefined && isWebPage(res)) {
-    const path = new URL(targetUrl).pathname.replace(/\/+$/, '');
+    const path = basePathOf(targetUrl);
     return stop(
       'E_BASE_URL',
       `GET ${path}/user/client_tokens without credentials answers ${res.status} with a web page (text/html), ` +
@@ -81,7 +82,7 @@ const isRedirect = (res: HttpResponse): boolean => res.status >= 300 && res.stat
  * plain http(s) URL.
  */
 function redirected(targetUrl: string, who: string, res: HttpResponse): HarnessError {
-  const path = new URL(targetUrl).pathname.replace(/\/+$/, '');
+  const path = basePathOf(targetUrl);
   const location = res.headers['location'];
   const url = location !== undefined && /^https?:\/\/[\x21-\x7e]{1,500}$/.test(location) ? location : undefined;
   const base = url?.replace(/\/user\/client_tokens\/?$/, '');
@@ -157,7 +158,7 @@ async function answer(p: Promise<HttpResponse>): Promise<HttpResponse | HarnessE
 }
 
 function notServed(targetUrl: string, who: string, res: HttpResponse): HarnessError {
-  const path = new URL(targetUrl).pathname.replace(/\/+$/, '');
+  const path = basePathOf(targetUrl);
   const hint = /\/user\/client_tokens$/.test(path)
     ? `the base URL must end before /user/client_tokens (e.g. …${API_PREFIX})`
     : path.endsWith(API_PREFIX)

@@ -1,6 +1,6 @@
 import type { Credentials } from '../../config.js';
 import { isHarnessError, PreconditionError } from '../../errors.js';
-import { isTokenForm, MIN_TOKEN_LENGTH, tokenPath } from '../../guard.js';
+import { basePathOf, isTokenForm, MIN_TOKEN_LENGTH, tokenPath } from '../../guard.js';
 import type { HttpResponse } from '../../http.js';
 import { fingerprint } from '../../redact.js';
 import type { Exchange } from '../../report/types.js';
@@ -350,13 +350,13 @@ export class TokenLedger {
   }
 
   #byHand(creds: Credentials): string {
-    const path = new URL(this.parts.baseUrl).pathname.replace(/\/+$/, '');
+    const path = basePathOf(this.parts.baseUrl);
     return `list them with GET ${path}/user/client_tokens as ${creds.name} and remove each with DELETE ${path}/user/client_tokens/<token>`;
   }
 
   #leftBehind(token: string, who: Owner, why: string): CleanupProblem {
     const name = this.parts.credentialsOf(who)?.name ?? who;
-    const path = new URL(this.parts.baseUrl).pathname.replace(/\/+$/, '');
+    const path = basePathOf(this.parts.baseUrl);
     return {
       code: 'E_CLEANUP',
       message:
